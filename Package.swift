@@ -1,0 +1,31 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "SwiftTorch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Torch", targets: ["Torch"]),
+        .executable(name: "swifttorch-conformance", targets: ["SwiftTorchConformance"]),
+        .executable(name: "swifttorch-bench", targets: ["SwiftTorchBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+        .target(name: "CTorchKernels", path: "Sources/CTorchKernels"),
+        .target(
+            name: "TorchCore",
+            dependencies: ["CDNNL", "CTorchKernels", .product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .target(name: "Torch", dependencies: ["TorchCore"]),
+        .executableTarget(name: "SwiftTorchConformance", dependencies: ["Torch"]),
+        .executableTarget(name: "SwiftTorchBench", dependencies: ["Torch"]),
+        .testTarget(
+            name: "TorchCoreTests",
+            dependencies: ["Torch"],
+            resources: [.copy("Fixtures")]
+        ),
+    ]
+)

@@ -1,0 +1,47 @@
+#ifndef CTORCHKERNELS_H
+#define CTORCHKERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// 1 when the CPU runs the AVX-512 kernels, 0 when the portable ones run.
+int st_has_avx512(void);
+
+/// Contiguous float32 binary kernels: out[i] = a[i] op b[i]. `sa`/`sb` are 0 or 1
+/// (0 broadcasts a single value).
+typedef enum { ST_ADD = 0, ST_SUB = 1, ST_MUL = 2, ST_DIV = 3, ST_MAX = 4, ST_MIN = 5 } st_binary_kind;
+void st_binary_f32(int kind, const float *a, int64_t sa, const float *b, int64_t sb, float *out, int64_t n);
+
+/// Contiguous float32 unary kernels.
+typedef enum {
+    ST_EXP = 0, ST_LOG = 1, ST_TANH = 2, ST_SIGMOID = 3, ST_RELU = 4, ST_NEG = 5,
+    ST_SQRT = 6, ST_ABS = 7, ST_RECIPROCAL = 8, ST_SQUARE = 9, ST_RSQRT = 10
+} st_unary_kind;
+/// Returns 0 when the kind has no fast kernel (the caller then uses its generic loop).
+int st_unary_f32(int kind, const float *x, float *out, int64_t n);
+
+/// Sum of n contiguous floats, accumulated in float vectors per block and in double across blocks.
+double st_sum_f32(const float *x, int64_t n);
+/// Max / min of n contiguous floats (NaN propagates).
+float st_max_f32(const float *x, int64_t n);
+float st_min_f32(const float *x, int64_t n);
+
+/// Row-wise softmax (log_softmax when `log` is 1) of `rows` contiguous rows of `cols` floats.
+void st_softmax_rows_f32(const float *x, float *y, int64_t rows, int64_t cols, int log);
+/// Backward of row-wise softmax: gx = y * (gy - sum(gy*y)); log: gx = gy - exp(y) * sum(gy).
+void st_softmax_backward_rows_f32(const float *y, const float *gy, float *gx, int64_t rows, int64_t cols, int log);
+
+/// out[rows, cols] (+)= row-major A[M,K] x B[K,N] for doubles, with arbitrary strides.
+void st_gemm_f64(int64_t M, int64_t N, int64_t K,
+                 const double *A, int64_t lda_row, int64_t lda_col,
+                 const double *B, int64_t ldb_row, int64_t ldb_col,
+                 double *C, int64_t ldc, double beta);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,288 @@
+// Vectorised float32 kernels. The AVX-512 variants are compiled with per-function
+// target attributes and chosen at run time, so the package needs no CPU flags.
+#include "CTorchKernels.h"
+#include <immintrin.h>
+#include <math.h>
+
+static int st_avx512_state = -1;
+
+int st_has_avx512(void) {
+    if (st_avx512_state < 0) {
+        __builtin_cpu_init();
+        st_avx512_state = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") ? 1 : 0;
+    }
+    return st_avx512_state;
+}
+
+#define AVX512 __attribute__((target("avx512f,avx512dq,fma")))
+
+// exp(x) to about 1 ulp: x = n ln2 + r, |r| <= ln2/2, exp(r) by a degree-7 polynomial, scaled by 2^n.
+AVX512 static inline __m512 exp512(__m512 x) {
+    x = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_min_ps(_mm512_set1_ps(89.0f), x));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+AVX512 static inline __m512 tanh512(__m512 x) {
+    __m512 ax = _mm512_abs_ps(x);
+    __m512 e = exp512(_mm512_mul_ps(ax, _mm512_set1_ps(-2.0f)));
+    __m512 one = _mm512_set1_ps(1.0f);
+    __m512 t = _mm512_div_ps(_mm512_sub_ps(one, e), _mm512_add_ps(one, e));
+    // small |x|: tanh x = x - x^3/3 + 2x^5/15 avoids the cancellation in 1 - e
+    __m512 x2 = _mm512_mul_ps(x, x);
+    __m512 poly = _mm512_fmadd_ps(x2, _mm512_set1_ps(2.0f / 15.0f), _mm512_set1_ps(-1.0f / 3.0f));
+    poly = _mm512_fmadd_ps(_mm512_mul_ps(poly, x2), ax, ax);
+    __mmask16 small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.0625f), _CMP_LT_OQ);
+    t = _mm512_mask_blend_ps(small, t, poly);
+    // restore the sign of x (and keep NaN)
+    __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000));
+    return _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(t), sign));
+}
+
+AVX512 static void binary_avx512(int kind, const float *a, int64_t sa, const float *b, int64_t sb, float *out, int64_t n) {
+    int64_t i = 0;
+    __m512 va1 = _mm512_set1_ps(a[0]), vb1 = _mm512_set1_ps(b[0]);
+    for (; i + 16 <= n; i += 16) {
+        __m512 va = sa ? _mm512_loadu_ps(a + i) : va1;
+        __m512 vb = sb ? _mm512_loadu_ps(b + i) : vb1;
+        __m512 r;
+        switch (kind) {
+        case ST_ADD: r = _mm512_add_ps(va, vb); break;
+        case ST_SUB: r = _mm512_sub_ps(va, vb); break;
+        case ST_MUL: r = _mm512_mul_ps(va, vb); break;
+        case ST_DIV: r = _mm512_div_ps(va, vb); break;
+        default: return;
+        }
+        _mm512_storeu_ps(out + i, r);
+    }
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        __m512 va = sa ? _mm512_maskz_loadu_ps(m, a + i) : va1;
+        __m512 vb = sb ? _mm512_maskz_loadu_ps(m, b + i) : vb1;
+        __m512 r;
+        switch (kind) {
+        case ST_ADD: r = _mm512_add_ps(va, vb); break;
+        case ST_SUB: r = _mm512_sub_ps(va, vb); break;
+        case ST_MUL: r = _mm512_mul_ps(va, vb); break;
+        default: r = _mm512_div_ps(va, _mm512_mask_blend_ps(m, _mm512_set1_ps(1.0f), vb)); break;
+        }
+        _mm512_mask_storeu_ps(out + i, m, r);
+    }
+}
+
+void st_binary_f32(int kind, const float *a, int64_t sa, const float *b, int64_t sb, float *out, int64_t n) {
+    if (n <= 0) return;
+    if (kind <= ST_DIV && n >= 16 && st_has_avx512()) { binary_avx512(kind, a, sa, b, sb, out, n); return; }
+    for (int64_t i = 0; i < n; i++) {
+        float x = a[i * sa], y = b[i * sb];
+        switch (kind) {
+        case ST_ADD: out[i] = x + y; break;
+        case ST_SUB: out[i] = x - y; break;
+        case ST_MUL: out[i] = x * y; break;
+        case ST_DIV: out[i] = x / y; break;
+        case ST_MAX: out[i] = (x != x || y != y) ? NAN : (x > y ? x : y); break;
+        case ST_MIN: out[i] = (x != x || y != y) ? NAN : (x < y ? x : y); break;
+        }
+    }
+}
+
+AVX512 static inline __m512 unary512(int kind, __m512 x) {
+    __m512 one = _mm512_set1_ps(1.0f);
+    switch (kind) {
+    case ST_EXP: return exp512(x);
+    case ST_TANH: return tanh512(x);
+    case ST_SIGMOID: return _mm512_div_ps(one, _mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+    case ST_RELU: {
+        // relu keeps NaN: max(0, NaN) must be NaN
+        __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+        return _mm512_mask_blend_ps(nan, _mm512_max_ps(x, _mm512_setzero_ps()), x);
+    }
+    case ST_NEG: return _mm512_sub_ps(_mm512_setzero_ps(), x);
+    case ST_SQRT: return _mm512_sqrt_ps(x);
+    case ST_ABS: return _mm512_abs_ps(x);
+    case ST_RECIPROCAL: return _mm512_div_ps(one, x);
+    case ST_SQUARE: return _mm512_mul_ps(x, x);
+    case ST_RSQRT: return _mm512_div_ps(one, _mm512_sqrt_ps(x));
+    default: return x;
+    }
+}
+
+AVX512 static void unary_avx512(int kind, const float *x, float *out, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, unary512(kind, _mm512_loadu_ps(x + i)));
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(out + i, m, unary512(kind, _mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
+
+int st_unary_f32(int kind, const float *x, float *out, int64_t n) {
+    if (kind == ST_LOG) return 0;
+    if (!st_has_avx512()) return 0;
+    unary_avx512(kind, x, out, n);
+    return 1;
+}
+
+AVX512 static double sum_avx512(const float *x, int64_t n) {
+    double total = 0;
+    int64_t i = 0;
+    const int64_t block = 4096;
+    while (i < n) {
+        int64_t end = i + block < n ? i + block : n;
+        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+        for (; i + 64 <= end; i += 64) {
+            s0 = _mm512_add_ps(s0, _mm512_loadu_ps(x + i));
+            s1 = _mm512_add_ps(s1, _mm512_loadu_ps(x + i + 16));
+            s2 = _mm512_add_ps(s2, _mm512_loadu_ps(x + i + 32));
+            s3 = _mm512_add_ps(s3, _mm512_loadu_ps(x + i + 48));
+        }
+        for (; i + 16 <= end; i += 16) s0 = _mm512_add_ps(s0, _mm512_loadu_ps(x + i));
+        if (i < end) {
+            __mmask16 m = (__mmask16)((1u << (end - i)) - 1);
+            s1 = _mm512_add_ps(s1, _mm512_maskz_loadu_ps(m, x + i));
+            i = end;
+        }
+        __m512 s = _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3));
+        __m256 lo = _mm512_castps512_ps256(s);
+        __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(s), 1));
+        __m512d d = _mm512_add_pd(_mm512_cvtps_pd(lo), _mm512_cvtps_pd(hi));
+        total += _mm512_reduce_add_pd(d);
+    }
+    return total;
+}
+
+double st_sum_f32(const float *x, int64_t n) {
+    if (st_has_avx512()) return sum_avx512(x, n);
+    double total = 0;
+    for (int64_t i = 0; i < n; i++) total += x[i];
+    return total;
+}
+
+AVX512 static float extreme_avx512(const float *x, int64_t n, int is_max) {
+    __m512 acc = _mm512_set1_ps(is_max ? -INFINITY : INFINITY);
+    __mmask16 nan = 0;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        acc = is_max ? _mm512_max_ps(acc, v) : _mm512_min_ps(acc, v);
+    }
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        __m512 v = _mm512_mask_loadu_ps(acc, m, x + i);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+        acc = is_max ? _mm512_max_ps(acc, v) : _mm512_min_ps(acc, v);
+    }
+    if (nan) return NAN;
+    return is_max ? _mm512_reduce_max_ps(acc) : _mm512_reduce_min_ps(acc);
+}
+
+static float extreme_scalar(const float *x, int64_t n, int is_max) {
+    float r = is_max ? -INFINITY : INFINITY;
+    for (int64_t i = 0; i < n; i++) {
+        if (x[i] != x[i]) return NAN;
+        if (is_max ? x[i] > r : x[i] < r) r = x[i];
+    }
+    return r;
+}
+
+float st_max_f32(const float *x, int64_t n) { return st_has_avx512() ? extreme_avx512(x, n, 1) : extreme_scalar(x, n, 1); }
+float st_min_f32(const float *x, int64_t n) { return st_has_avx512() ? extreme_avx512(x, n, 0) : extreme_scalar(x, n, 0); }
+
+AVX512 static void softmax_row_avx512(const float *x, float *y, int64_t n, int log) {
+    float mx = extreme_avx512(x, n, 1);
+    __m512 vmax = _mm512_set1_ps(mx);
+    __m512 acc = _mm512_setzero_ps();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 e = exp512(_mm512_sub_ps(_mm512_loadu_ps(x + i), vmax));
+        acc = _mm512_add_ps(acc, e);
+        if (!log) _mm512_storeu_ps(y + i, e);
+    }
+    if (i < n) {
+        __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+        __m512 e = _mm512_maskz_mov_ps(m, exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), vmax)));
+        acc = _mm512_add_ps(acc, e);
+        if (!log) _mm512_mask_storeu_ps(y + i, m, e);
+    }
+    float sum = _mm512_reduce_add_ps(acc);
+    if (log) {
+        __m512 shift = _mm512_set1_ps(mx + logf(sum));
+        for (i = 0; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_sub_ps(_mm512_loadu_ps(x + i), shift));
+        if (i < n) {
+            __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+            _mm512_mask_storeu_ps(y + i, m, _mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), shift));
+        }
+    } else {
+        __m512 inv = _mm512_set1_ps(1.0f / sum);
+        for (i = 0; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_loadu_ps(y + i), inv));
+        if (i < n) {
+            __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
+            _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, y + i), inv));
+        }
+    }
+}
+
+static void softmax_row_scalar(const float *x, float *y, int64_t n, int log) {
+    float mx = extreme_scalar(x, n, 1);
+    double sum = 0;
+    for (int64_t i = 0; i < n; i++) sum += expf(x[i] - mx);
+    if (log) {
+        float shift = mx + (float)logf((float)sum);
+        for (int64_t i = 0; i < n; i++) y[i] = x[i] - shift;
+    } else {
+        float inv = (float)(1.0 / sum);
+        for (int64_t i = 0; i < n; i++) y[i] = expf(x[i] - mx) * inv;
+    }
+}
+
+void st_softmax_rows_f32(const float *x, float *y, int64_t rows, int64_t cols, int log) {
+    int fast = st_has_avx512();
+    for (int64_t r = 0; r < rows; r++) {
+        if (fast) softmax_row_avx512(x + r * cols, y + r * cols, cols, log);
+        else softmax_row_scalar(x + r * cols, y + r * cols, cols, log);
+    }
+}
+
+void st_softmax_backward_rows_f32(const float *y, const float *gy, float *gx, int64_t rows, int64_t cols, int log) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *yr = y + r * cols, *gr = gy + r * cols;
+        float *out = gx + r * cols;
+        double s = 0;
+        if (log) {
+            for (int64_t i = 0; i < cols; i++) s += gr[i];
+            for (int64_t i = 0; i < cols; i++) out[i] = gr[i] - expf(yr[i]) * (float)s;
+        } else {
+            for (int64_t i = 0; i < cols; i++) s += (double)gr[i] * yr[i];
+            for (int64_t i = 0; i < cols; i++) out[i] = yr[i] * (gr[i] - (float)s);
+        }
+    }
+}
+
+void st_gemm_f64(int64_t M, int64_t N, int64_t K,
+                 const double *A, int64_t lda_row, int64_t lda_col,
+                 const double *B, int64_t ldb_row, int64_t ldb_col,
+                 double *C, int64_t ldc, double beta) {
+    for (int64_t i = 0; i < M; i++) {
+        double *c = C + i * ldc;
+        if (beta == 0) { for (int64_t j = 0; j < N; j++) c[j] = 0; }
+        else if (beta != 1) { for (int64_t j = 0; j < N; j++) c[j] *= beta; }
+        for (int64_t k = 0; k < K; k++) {
+            double a = A[i * lda_row + k * lda_col];
+            const double *b = B + k * ldb_row;
+            if (ldb_col == 1) { for (int64_t j = 0; j < N; j++) c[j] += a * b[j]; }
+            else { for (int64_t j = 0; j < N; j++) c[j] += a * b[j * ldb_col]; }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+/// Where a gradient flows: input `inputNr` of `node` (a node's inputs are the
+/// gradients of its forward outputs).
+public struct Edge {
+    public let node: Node
+    public let inputNr: Int
+}
+
+public typealias BackwardFunction = ([Tensor?]) throws(TorchError) -> [Tensor?]
+
+/// A step of the backward graph (PyTorch's `grad_fn`): maps the gradients of a
+/// forward op's outputs to the gradients of its inputs.
+public class Node: CustomStringConvertible {
+    /// PyTorch's node name, such as `MulBackward0`.
+    public let name: String
+    /// One edge per differentiable forward input (nil where no gradient is needed).
+    public internal(set) var nextEdges: [Edge?]
+    /// Shape and dtype of each forward output, for zero-filling gradients that did not arrive.
+    var outputMeta: [(shape: [Int], dtype: DType)]
+    var backward: BackwardFunction?
+    var released = false
+    let sequenceNr: Int
+    /// Hooks on the gradient of each forward output (tensor hooks, retain_grad).
+    var preHooks: [Int: [(Tensor) -> Tensor?]] = [:]
+    var retainedGrads: [Int: WeakTensor] = [:]
+    var postHooks: [([Tensor?], [Tensor?]) -> Void] = []
+
+    nonisolated(unsafe) static var sequenceCounter = 0
+
+    init(name: String, nextEdges: [Edge?], outputMeta: [(shape: [Int], dtype: DType)], backward: BackwardFunction?) {
+        self.name = name
+        self.nextEdges = nextEdges
+        self.outputMeta = outputMeta
+        self.backward = backward
+        Node.sequenceCounter &+= 1
+        self.sequenceNr = Node.sequenceCounter
+    }
+
+    /// Computes input gradients from output gradients.
+    func apply(_ grads: [Tensor?]) throws(TorchError) -> [Tensor?] {
+        guard let backward, !released else {
+            throw TorchError("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.")
+        }
+        return try backward(grads)
+    }
+
+    /// Frees saved tensors after a backward pass without retainGraph.
+    func release() {
+        released = true
+        backward = nil
+    }
+
+    public var description: String { "<\(name)>" }
+
+    /// Registers a hook called with the gradients after the node ran
+    /// (`(gradInputs, gradOutputs)`).
+    public func registerHook(_ hook: @escaping ([Tensor?], [Tensor?]) -> Void) {
+        postHooks.append(hook)
+    }
+}
+
+/// The node that adds a leaf's incoming gradient into its `.grad`.
+final class AccumulateGrad: Node {
+    weak var variable: Tensor?
+    // Holds the leaf alive while the graph exists, like PyTorch's AccumulateGrad.
+    var strongVariable: Tensor?
+
+    init(variable: Tensor) {
+        self.variable = variable
+        self.strongVariable = variable
+        super.init(name: "AccumulateGrad", nextEdges: [], outputMeta: [(variable.shape, variable.dtype)], backward: nil)
+    }
+
+    override func apply(_ grads: [Tensor?]) throws(TorchError) -> [Tensor?] {
+        guard let variable = strongVariable ?? variable, let g = grads.first ?? nil else { return [] }
+        variable.accumulateGrad(g)
+        return []
+    }
+
+    override func release() {}
+}
+
+final class WeakTensor {
+    weak var tensor: Tensor?
+    init(_ t: Tensor) { tensor = t }
+}
+
+/// A tensor saved for backward, checked against in-place changes when unpacked.
+struct SavedTensor {
+    let tensor: Tensor
+    let version: Int
+    /// For saved outputs: the node that produced them, rebuilt as their grad_fn on
+    /// unpacking so that higher-order gradients flow through them.
+    unowned(unsafe) let producer: Node?
+    let outputNr: Int
+    let isOutput: Bool
+
+    init(_ t: Tensor) {
+        tensor = t
+        version = t.storage.version
+        producer = nil
+        outputNr = 0
+        isOutput = false
+    }
+
+    /// Saves an output of the op being recorded without a reference cycle.
+    init(output t: Tensor, of node: Node) {
+        tensor = t.aliasDetached()
+        version = t.storage.version
+        producer = node
+        outputNr = t.outputNr
+        isOutput = true
+    }
+
+    func unpack(_ node: Node) throws(TorchError) -> Tensor {
+        if tensor.storage.version != version {
+            throw TorchError("one of the variables needed for gradient computation has been modified by an inplace operation: [\(tensor.dtype.legacyTypeName) \(shapeString(tensor.shape))], which is output \(outputNr) of \(isOutput ? node.name : (tensor.gradFn?.name ?? "a leaf")), is at version \(tensor.storage.version); expected version \(version) instead. Hint: the backtrace further above shows the operation that failed to compute its gradient. The variable in question was changed in there or anywhere later. Good luck!")
+        }
+        if isOutput, GradMode.isEnabled, let producer {
+            let t = tensor.aliasDetached()
+            t.requiresGradFlag = true
+            t.gradFn = producer
+            t.outputNr = outputNr
+            return t
+        }
+        return tensor
+    }
+}

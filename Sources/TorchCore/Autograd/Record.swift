@@ -1,0 +1,41 @@
+/// True when an op on these inputs must be recorded for autograd.
+@inline(__always)
+func needsGrad(_ a: Tensor) -> Bool { a.requiresGradFlag && GradMode.isEnabled }
+
+@inline(__always)
+func needsGrad(_ a: Tensor, _ b: Tensor) -> Bool { (a.requiresGradFlag || b.requiresGradFlag) && GradMode.isEnabled }
+
+@inline(__always)
+func needsGrad(_ inputs: [Tensor]) -> Bool {
+    guard GradMode.isEnabled else { return false }
+    for t in inputs where t.requiresGradFlag { return true }
+    return false
+}
+
+/// Records a differentiable op: a node whose edges lead to the inputs' gradient
+/// functions, attached to the outputs. `makeBackward` receives the node (to save
+/// outputs without a cycle) and returns the gradient function, which maps the
+/// outputs' gradients to one gradient (or nil) per input.
+func record(_ name: String, inputs: [Tensor], outputs: [Tensor], _ makeBackward: (Node) -> BackwardFunction) {
+    var edges: [Edge?] = []
+    edges.reserveCapacity(inputs.count)
+    for t in inputs { edges.append(t.requiresGradFlag ? t.gradientEdge() : nil) }
+    var meta: [(shape: [Int], dtype: DType)] = []
+    meta.reserveCapacity(outputs.count)
+    for o in outputs { meta.append((o.shape, o.dtype)) }
+    let node = Node(name: name, nextEdges: edges, outputMeta: meta, backward: nil)
+    for (i, o) in outputs.enumerated() where o.dtype.isFloatingPoint {
+        o.requiresGradFlag = true
+        o.gradFn = node
+        o.outputNr = i
+    }
+    node.backward = makeBackward(node)
+}
+
+/// Reduces a broadcast gradient back to `shape` and casts it to `dtype`.
+func reduceGrad(_ g: Tensor, to shape: [Int], dtype: DType) -> Tensor {
+    var r = g
+    if r.shape != shape { r = r.sumToSize(shape) }
+    if r.dtype != dtype { r = r.to(dtype) }
+    return r
+}

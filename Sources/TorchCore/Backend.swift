@@ -1,0 +1,61 @@
+/// The primitives a device implements. Everything else composes from these in the
+/// front end; a backend may also provide fused kernels (softmax) that the front end
+/// prefers over the composite.
+///
+/// Inputs arrive already checked, broadcast (as views with zero strides where
+/// needed) and cast to the compute dtype; outputs are freshly allocated by the
+/// front end unless the op is in place.
+public protocol Backend: AnyObject {
+    var device: Device { get }
+    func unary(_ op: UnaryOp, _ x: Tensor, _ out: Tensor) throws(TorchError)
+    func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor) throws(TorchError)
+    /// out = cond ? a : b (same dtype for a, b, out; cond is bool).
+    func select(_ cond: Tensor, _ a: Tensor, _ b: Tensor, _ out: Tensor)
+    /// Copies `src` into `dst` (same shape), converting dtype.
+    func copy(_ src: Tensor, into dst: Tensor)
+    func fill(_ out: Tensor, with value: Scalar)
+    /// Reduces `x` over `dims` into `out`, whose shape is x's with those dims set to 1.
+    func reduce(_ op: ReduceOp, _ x: Tensor, dims: [Int], into out: Tensor) throws(TorchError)
+    /// Index of the max/min along the last dimension of a contiguous tensor.
+    func argReduce(_ op: ArgReduceOp, _ x: Tensor, into values: Tensor, indices: Tensor)
+    /// Inclusive scan (cumsum, cumprod) along the last dimension of a contiguous tensor.
+    func scan(_ op: ScanOp, _ x: Tensor, into out: Tensor)
+    /// Batched matrix product of [B, M, K] and [B, K, N] into a contiguous [B, M, N].
+    func matmul(_ a: Tensor, _ b: Tensor, into out: Tensor) throws(TorchError)
+    /// Fused softmax / log-softmax over the last dimension of a contiguous tensor.
+    func softmax(_ x: Tensor, log: Bool, into out: Tensor) -> Bool
+    func softmaxBackward(_ y: Tensor, _ gy: Tensor, log: Bool, into out: Tensor) -> Bool
+    /// out[..., i, ...] = src[..., index[..., i, ...], ...] along `dim`.
+    func gather(_ src: Tensor, dim: Int, index: Tensor, into out: Tensor)
+    /// out[..., index[...], ...] (=|+=) src along `dim`.
+    func scatter(_ src: Tensor, dim: Int, index: Tensor, into out: Tensor, accumulate: Bool)
+    /// Stable sort along the last dimension of a contiguous tensor.
+    func sort(_ x: Tensor, descending: Bool, values: Tensor, indices: Tensor)
+}
+
+final class CPUBackend: Backend, @unchecked Sendable {
+    static let shared = CPUBackend()
+    var device: Device { .cpu }
+}
+
+@inline(__always)
+func backend(for device: Device) -> Backend {
+    switch device {
+    case .cpu: return CPUBackend.shared
+    case .cuda: return DeviceRegistry.backend(for: device)
+    }
+}
+
+/// Backends of other devices register here (the CUDA library, when loaded).
+public enum DeviceRegistry {
+    nonisolated(unsafe) static var factories: [String: (Device) -> Backend?] = [:]
+
+    public static func register(kind: String, _ factory: @escaping (Device) -> Backend?) {
+        factories[kind] = factory
+    }
+
+    static func backend(for device: Device) -> Backend {
+        if case .cuda = device, let f = factories["cuda"], let b = f(device) { return b }
+        fatalError("Torch not compiled with CUDA enabled: no backend for device \(device)")
+    }
+}

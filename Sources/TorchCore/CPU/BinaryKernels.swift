@@ -1,0 +1,157 @@
+import CTorchKernels
+import RealModule
+
+extension CPUBackend {
+    /// out = op(a, b): `a` and `b` are already broadcast to out's shape and hold the compute dtype.
+    func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor) throws(TorchError) {
+        if a.dtype == .float32, out.dtype == .float32, out.isContiguous, let kind = fastBinaryKind(op) {
+            let aFlat = a.isContiguous ? 1 : (a.strides.allSatisfy { $0 == 0 } ? 0 : -1)
+            let bFlat = b.isContiguous ? 1 : (b.strides.allSatisfy { $0 == 0 } ? 0 : -1)
+            if aFlat >= 0 && bFlat >= 0 {
+                let pa = SendablePointer(raw: UnsafeMutableRawPointer(a.pointer(as: Float.self)))
+                let pb = SendablePointer(raw: UnsafeMutableRawPointer(b.pointer(as: Float.self)))
+                let po = SendablePointer(raw: UnsafeMutableRawPointer(out.pointer(as: Float.self)))
+                Threading.parallelFor(out.numel) { s, e in
+                    st_binary_f32(kind, pa.raw.assumingMemoryBound(to: Float.self) + s * aFlat, Int64(aFlat),
+                                  pb.raw.assumingMemoryBound(to: Float.self) + s * bFlat, Int64(bFlat),
+                                  po.raw.assumingMemoryBound(to: Float.self) + s, Int64(e - s))
+                }
+                return
+            }
+        }
+        switch a.dtype {
+        case .float32: binaryFloat(Float.self, op, a, b, out)
+        case .float64: binaryFloat(Double.self, op, a, b, out)
+        case .float16: binaryFloat(Float16.self, op, a, b, out)
+        case .bfloat16: binaryFloat(BFloat16.self, op, a, b, out)
+        case .int64: try binaryInt(Int64.self, op, a, b, out)
+        case .int32: try binaryInt(Int32.self, op, a, b, out)
+        case .int16: try binaryInt(Int16.self, op, a, b, out)
+        case .int8: try binaryInt(Int8.self, op, a, b, out)
+        case .uint8: try binaryInt(UInt8.self, op, a, b, out)
+        case .bool: try binaryBool(op, a, b, out)
+        }
+    }
+
+    private func fastBinaryKind(_ op: BinaryOp) -> Int32? {
+        switch op {
+        case .add: return Int32(ST_ADD.rawValue)
+        case .sub: return Int32(ST_SUB.rawValue)
+        case .mul: return Int32(ST_MUL.rawValue)
+        case .div: return Int32(ST_DIV.rawValue)
+        default: return nil
+        }
+    }
+
+    private func binaryFloat<S: TensorElement>(_: S.Type, _ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor)
+    where S.Compute: Real & BinaryFloatingPoint {
+        typealias C = S.Compute
+        let z = Elementwise.self
+        switch op {
+        case .add: z.zip(S.self, S.self, a, b, out) { $0 + $1 }
+        case .sub: z.zip(S.self, S.self, a, b, out) { $0 - $1 }
+        case .mul: z.zip(S.self, S.self, a, b, out) { $0 * $1 }
+        case .div: z.zip(S.self, S.self, a, b, out) { $0 / $1 }
+        case .divTrunc: z.zip(S.self, S.self, a, b, out) { ($0 / $1).rounded(.towardZero) }
+        case .divFloor, .floorDivide: z.zip(S.self, S.self, a, b, out) { floorDivide($0, $1) }
+        case .remainder: z.zip(S.self, S.self, a, b, out) { x, y in
+            var m = x.truncatingRemainder(dividingBy: y)
+            if m != 0 && ((y < 0) != (m < 0)) { m += y }
+            return m
+        }
+        case .fmod: z.zip(S.self, S.self, a, b, out) { $0.truncatingRemainder(dividingBy: $1) }
+        case .pow: z.zip(S.self, S.self, a, b, out) { C.pow($0, $1) }
+        case .atan2: z.zip(S.self, S.self, a, b, out) { C.atan2(y: $0, x: $1) }
+        case .maximum: z.zip(S.self, S.self, a, b, out) { ($0.isNaN || $1.isNaN) ? C.nan : Swift.max($0, $1) }
+        case .minimum: z.zip(S.self, S.self, a, b, out) { ($0.isNaN || $1.isNaN) ? C.nan : Swift.min($0, $1) }
+        case .hypot: z.zip(S.self, S.self, a, b, out) { C.hypot($0, $1) }
+        case .xlogy: z.zip(S.self, S.self, a, b, out) { x, y in
+            if y.isNaN { return y }
+            if x == 0 { return 0 }
+            return x * C.log(y)
+        }
+        case .copysign: z.zip(S.self, S.self, a, b, out) { C(signOf: $1, magnitudeOf: $0) }
+        case .eq: z.zip(S.self, Bool.self, a, b, out) { $0 == $1 }
+        case .ne: z.zip(S.self, Bool.self, a, b, out) { $0 != $1 }
+        case .lt: z.zip(S.self, Bool.self, a, b, out) { $0 < $1 }
+        case .le: z.zip(S.self, Bool.self, a, b, out) { $0 <= $1 }
+        case .gt: z.zip(S.self, Bool.self, a, b, out) { $0 > $1 }
+        case .ge: z.zip(S.self, Bool.self, a, b, out) { $0 >= $1 }
+        case .bitwiseAnd, .bitwiseOr, .bitwiseXor, .logicalAnd, .logicalOr, .logicalXor: break
+        }
+    }
+
+    private func binaryInt<S: TensorElement>(_: S.Type, _ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor) throws(TorchError)
+    where S.Compute: FixedWidthInteger {
+        let z = Elementwise.self
+        switch op {
+        case .add: z.zip(S.self, S.self, a, b, out) { $0 &+ $1 }
+        case .sub: z.zip(S.self, S.self, a, b, out) { $0 &- $1 }
+        case .mul: z.zip(S.self, S.self, a, b, out) { $0 &* $1 }
+        case .divTrunc: z.zip(S.self, S.self, a, b, out) { $0.dividedReportingOverflow(by: $1).partialValue }
+        case .divFloor, .floorDivide: z.zip(S.self, S.self, a, b, out) { x, y in
+            var q = x.dividedReportingOverflow(by: y).partialValue
+            let r = x.remainderReportingOverflow(dividingBy: y).partialValue
+            if r != 0 && ((r < 0) != (y < 0)) { q = q &- 1 }
+            return q
+        }
+        case .remainder: z.zip(S.self, S.self, a, b, out) { x, y in
+            var r = x.remainderReportingOverflow(dividingBy: y).partialValue
+            if r != 0 && ((r < 0) != (y < 0)) { r = r &+ y }
+            return r
+        }
+        case .fmod: z.zip(S.self, S.self, a, b, out) { $0.remainderReportingOverflow(dividingBy: $1).partialValue }
+        case .pow: z.zip(S.self, S.self, a, b, out) { base, exponent in
+            var result: S.Compute = 1, x = base, e = exponent
+            while e > 0 {
+                if e & 1 == 1 { result = result &* x }
+                x = x &* x
+                e >>= 1
+            }
+            return result
+        }
+        case .maximum: z.zip(S.self, S.self, a, b, out) { Swift.max($0, $1) }
+        case .minimum: z.zip(S.self, S.self, a, b, out) { Swift.min($0, $1) }
+        case .bitwiseAnd: z.zip(S.self, S.self, a, b, out) { $0 & $1 }
+        case .bitwiseOr: z.zip(S.self, S.self, a, b, out) { $0 | $1 }
+        case .bitwiseXor: z.zip(S.self, S.self, a, b, out) { $0 ^ $1 }
+        case .eq: z.zip(S.self, Bool.self, a, b, out) { $0 == $1 }
+        case .ne: z.zip(S.self, Bool.self, a, b, out) { $0 != $1 }
+        case .lt: z.zip(S.self, Bool.self, a, b, out) { $0 < $1 }
+        case .le: z.zip(S.self, Bool.self, a, b, out) { $0 <= $1 }
+        case .gt: z.zip(S.self, Bool.self, a, b, out) { $0 > $1 }
+        case .ge: z.zip(S.self, Bool.self, a, b, out) { $0 >= $1 }
+        default: throw TorchError("\(op.name): not implemented for '\(S.dtype.legacyScalarName)'")
+        }
+    }
+
+    private func binaryBool(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor) throws(TorchError) {
+        let z = Elementwise.self
+        switch op {
+        case .add, .bitwiseOr, .logicalOr, .maximum: z.zip(Bool.self, Bool.self, a, b, out) { $0 || $1 }
+        case .mul, .bitwiseAnd, .logicalAnd, .minimum: z.zip(Bool.self, Bool.self, a, b, out) { $0 && $1 }
+        case .bitwiseXor, .logicalXor, .ne: z.zip(Bool.self, Bool.self, a, b, out) { $0 != $1 }
+        case .eq: z.zip(Bool.self, Bool.self, a, b, out) { $0 == $1 }
+        case .lt: z.zip(Bool.self, Bool.self, a, b, out) { !$0 && $1 }
+        case .le: z.zip(Bool.self, Bool.self, a, b, out) { !$0 || $1 }
+        case .gt: z.zip(Bool.self, Bool.self, a, b, out) { $0 && !$1 }
+        case .ge: z.zip(Bool.self, Bool.self, a, b, out) { $0 || !$1 }
+        default: throw TorchError("\(op.name): not implemented for 'Bool'")
+        }
+    }
+}
+
+/// Python's floor division for floats, as PyTorch's `div_floor` computes it.
+@inline(__always)
+func floorDivide<T: BinaryFloatingPoint>(_ a: T, _ b: T) -> T {
+    if b == 0 { return a / b }
+    let mod = a.truncatingRemainder(dividingBy: b)
+    var div = (a - mod) / b
+    if mod != 0 && ((b < 0) != (mod < 0)) { div -= 1 }
+    if div != 0 {
+        var fl = div.rounded(.down)
+        if div - fl > 0.5 { fl += 1 }
+        return fl
+    }
+    return T(signOf: a / b, magnitudeOf: 0)
+}

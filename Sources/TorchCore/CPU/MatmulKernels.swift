@@ -1,0 +1,77 @@
+import CDNNL
+import CTorchKernels
+
+extension CPUBackend {
+    func matmul(_ a: Tensor, _ b: Tensor, into out: Tensor) throws(TorchError) {
+        let batch = a.shape[0], m = a.shape[1], k = a.shape[2], n = b.shape[2]
+        switch a.dtype {
+        case .float32:
+            sgemmBatched(a, b, out, batch: batch, m: m, k: k, n: n)
+        case .float64:
+            let pa = a.pointer(as: Double.self), pb = b.pointer(as: Double.self), po = out.pointer(as: Double.self)
+            for i in 0..<batch {
+                st_gemm_f64(Int64(m), Int64(n), Int64(k),
+                            pa + i * a.strides[0], Int64(a.strides[1]), Int64(a.strides[2]),
+                            pb + i * b.strides[0], Int64(b.strides[1]), Int64(b.strides[2]),
+                            po + i * m * n, Int64(n), 0)
+            }
+        case .float16, .bfloat16:
+            let af = try a.cast(to: .float32), bf = try b.cast(to: .float32)
+            let of = Tensor(uninitializedShape: out.shape, dtype: .float32)
+            sgemmBatched(af, bf, of, batch: batch, m: m, k: k, n: n)
+            copy(of, into: out)
+        case .int64: intMatmul(Int64.self, a, b, out)
+        case .int32: intMatmul(Int32.self, a, b, out)
+        case .int16: intMatmul(Int16.self, a, b, out)
+        case .int8: intMatmul(Int8.self, a, b, out)
+        case .uint8: intMatmul(UInt8.self, a, b, out)
+        case .bool:
+            throw TorchError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
+        }
+    }
+
+    /// Row-major operand description for a GEMM call: transposition flag and leading dimension.
+    private func gemmOperand(_ t: Tensor, rows: Int, cols: Int) -> (Tensor, CChar, Int) {
+        let rs = t.strides[1], cs = t.strides[2]
+        if cs == 1 && (rs >= max(cols, 1) || rows == 1) { return (t, CChar(UInt8(ascii: "N")), max(rs, cols, 1)) }
+        if rs == 1 && (cs >= max(rows, 1) || cols == 1) { return (t, CChar(UInt8(ascii: "T")), max(cs, rows, 1)) }
+        let c = t.contiguous()
+        return (c, CChar(UInt8(ascii: "N")), max(cols, 1))
+    }
+
+    private func sgemmBatched(_ a: Tensor, _ b: Tensor, _ out: Tensor, batch: Int, m: Int, k: Int, n: Int) {
+        let po = out.pointer(as: Float.self)
+        if k == 0 {
+            po.update(repeating: 0, count: batch * m * n)
+            return
+        }
+        if m == 0 || n == 0 { return }
+        let (ta, transA, lda) = gemmOperand(a, rows: m, cols: k)
+        let (tb, transB, ldb) = gemmOperand(b, rows: k, cols: n)
+        let pa = ta.pointer(as: Float.self), pb = tb.pointer(as: Float.self)
+        for i in 0..<batch {
+            _ = dnnl_sgemm(transA, transB, Int64(m), Int64(n), Int64(k), 1,
+                           pa + i * ta.strides[0], Int64(lda), pb + i * tb.strides[0], Int64(ldb),
+                           0, po + i * m * n, Int64(n))
+        }
+    }
+
+    private func intMatmul<S: TensorElement>(_: S.Type, _ a: Tensor, _ b: Tensor, _ out: Tensor)
+    where S.Compute: FixedWidthInteger {
+        let batch = a.shape[0], m = a.shape[1], k = a.shape[2], n = b.shape[2]
+        let pa = a.pointer(as: S.self), pb = b.pointer(as: S.self), po = out.pointer(as: S.self)
+        for bi in 0..<batch {
+            for i in 0..<m {
+                for j in 0..<n {
+                    var acc: S.Compute = 0
+                    for p in 0..<k {
+                        let x = pa[bi * a.strides[0] + i * a.strides[1] + p * a.strides[2]].compute
+                        let y = pb[bi * b.strides[0] + p * b.strides[1] + j * b.strides[2]].compute
+                        acc = acc &+ x &* y
+                    }
+                    po[(bi * m + i) * n + j] = S(compute: acc)
+                }
+            }
+        }
+    }
+}

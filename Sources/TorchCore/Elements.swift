@@ -1,0 +1,140 @@
+/// Brain floating point: the top 16 bits of a float32 (round to nearest even).
+public struct BFloat16: Sendable, Hashable, CustomStringConvertible {
+    public var bitPattern: UInt16
+
+    public init(bitPattern: UInt16) { self.bitPattern = bitPattern }
+
+    @inline(__always)
+    public init(_ value: Float) {
+        let bits = value.bitPattern
+        if value.isNaN {
+            bitPattern = UInt16(truncatingIfNeeded: bits >> 16) | 0x40
+        } else {
+            let rounding = UInt32(0x7FFF) + ((bits >> 16) & 1)
+            bitPattern = UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
+        }
+    }
+
+    @inline(__always)
+    public var float: Float { Float(bitPattern: UInt32(bitPattern) << 16) }
+
+    public var description: String { float.description }
+}
+
+/// A type that a tensor's storage can hold, with the type its arithmetic runs in
+/// (float16 and bfloat16 compute in Float, like PyTorch's CPU kernels).
+public protocol TensorElement: Sendable {
+    associatedtype Compute
+    static var dtype: DType { get }
+    init(compute: Compute)
+    var compute: Compute { get }
+    /// The value as a Double (exact for every type but int64 beyond 2^53).
+    var doubleValue: Double { get }
+    init(double: Double)
+}
+
+public extension TensorElement where Compute == Self {
+    @inline(__always) init(compute: Self) { self = compute }
+    @inline(__always) var compute: Self { self }
+}
+
+extension Float: TensorElement {
+    public typealias Compute = Float
+    public static var dtype: DType { .float32 }
+    @inline(__always) public var doubleValue: Double { Double(self) }
+    @inline(__always) public init(double: Double) { self.init(double) }
+}
+
+extension Double: TensorElement {
+    public typealias Compute = Double
+    public static var dtype: DType { .float64 }
+    @inline(__always) public var doubleValue: Double { self }
+    @inline(__always) public init(double: Double) { self = double }
+}
+
+extension Float16: TensorElement {
+    public typealias Compute = Float
+    public static var dtype: DType { .float16 }
+    @inline(__always) public init(compute: Float) { self.init(compute) }
+    @inline(__always) public var compute: Float { Float(self) }
+    @inline(__always) public var doubleValue: Double { Double(self) }
+    @inline(__always) public init(double: Double) { self.init(Float(double)) }
+}
+
+extension BFloat16: TensorElement {
+    public typealias Compute = Float
+    public static var dtype: DType { .bfloat16 }
+    @inline(__always) public init(compute: Float) { self.init(compute) }
+    @inline(__always) public var compute: Float { float }
+    @inline(__always) public var doubleValue: Double { Double(float) }
+    @inline(__always) public init(double: Double) { self.init(Float(double)) }
+}
+
+/// Integer conversion from Double the way a C cast does it (truncation toward zero,
+/// wrapping for values outside the range), which is what PyTorch's casts do.
+@inline(__always)
+func truncatingInteger<I: FixedWidthInteger>(_ d: Double) -> I {
+    if d.isNaN || d.isInfinite { return d.isNaN ? 0 : (d > 0 ? I.min : I.min) }
+    let t = d.rounded(.towardZero)
+    if t >= -9.2e18 && t <= 9.2e18 { return I(truncatingIfNeeded: Int64(t)) }
+    return I.min
+}
+
+extension Int64: TensorElement {
+    public typealias Compute = Int64
+    public static var dtype: DType { .int64 }
+    @inline(__always) public var doubleValue: Double { Double(self) }
+    @inline(__always) public init(double: Double) { self = truncatingInteger(double) }
+}
+
+extension Int32: TensorElement {
+    public typealias Compute = Int32
+    public static var dtype: DType { .int32 }
+    @inline(__always) public var doubleValue: Double { Double(self) }
+    @inline(__always) public init(double: Double) { self = truncatingInteger(double) }
+}
+
+extension Int16: TensorElement {
+    public typealias Compute = Int16
+    public static var dtype: DType { .int16 }
+    @inline(__always) public var doubleValue: Double { Double(self) }
+    @inline(__always) public init(double: Double) { self = truncatingInteger(double) }
+}
+
+extension Int8: TensorElement {
+    public typealias Compute = Int8
+    public static var dtype: DType { .int8 }
+    @inline(__always) public var doubleValue: Double { Double(self) }
+    @inline(__always) public init(double: Double) { self = truncatingInteger(double) }
+}
+
+extension UInt8: TensorElement {
+    public typealias Compute = UInt8
+    public static var dtype: DType { .uint8 }
+    @inline(__always) public var doubleValue: Double { Double(self) }
+    @inline(__always) public init(double: Double) { self = truncatingInteger(double) }
+}
+
+extension Bool: TensorElement {
+    public typealias Compute = Bool
+    public static var dtype: DType { .bool }
+    @inline(__always) public var doubleValue: Double { self ? 1 : 0 }
+    @inline(__always) public init(double: Double) { self = double != 0 }
+}
+
+/// Calls `body` with the Swift type that stores `dtype` (the one dtype switch of a primitive).
+@inline(__always)
+func withElementType<R>(_ dtype: DType, _ body: (any TensorElement.Type) throws(TorchError) -> R) throws(TorchError) -> R {
+    switch dtype {
+    case .float32: return try body(Float.self)
+    case .float64: return try body(Double.self)
+    case .float16: return try body(Float16.self)
+    case .bfloat16: return try body(BFloat16.self)
+    case .int64: return try body(Int64.self)
+    case .int32: return try body(Int32.self)
+    case .int16: return try body(Int16.self)
+    case .int8: return try body(Int8.self)
+    case .uint8: return try body(UInt8.self)
+    case .bool: return try body(Bool.self)
+    }
+}
