@@ -20,11 +20,12 @@ let package = Package(
             dependencies: ["CDNNL", "CTorchKernels", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(name: "Torch", dependencies: ["TorchCore"]),
-        .executableTarget(name: "SwiftTorchConformance", dependencies: ["Torch"]),
+        .target(name: "TorchConformance", dependencies: ["Torch"]),
+        .executableTarget(name: "SwiftTorchConformance", dependencies: ["Torch", "TorchConformance"]),
         .executableTarget(name: "SwiftTorchBench", dependencies: ["Torch"]),
         .testTarget(
             name: "TorchCoreTests",
-            dependencies: ["Torch"],
+            dependencies: ["Torch", "TorchConformance"],
             resources: [.copy("Fixtures")]
         ),
     ]

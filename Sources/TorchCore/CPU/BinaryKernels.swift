@@ -1,4 +1,7 @@
 import CTorchKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 import RealModule
 
 extension CPUBackend {
@@ -60,7 +63,7 @@ extension CPUBackend {
             return m
         }
         case .fmod: z.zip(S.self, S.self, a, b, out) { $0.truncatingRemainder(dividingBy: $1) }
-        case .pow: z.zip(S.self, S.self, a, b, out) { C.pow($0, $1) }
+        case .pow: z.zip(S.self, S.self, a, b, out) { C(Glibc.pow(Double($0), Double($1))) }
         case .atan2: z.zip(S.self, S.self, a, b, out) { C.atan2(y: $0, x: $1) }
         case .maximum: z.zip(S.self, S.self, a, b, out) { ($0.isNaN || $1.isNaN) ? C.nan : Swift.max($0, $1) }
         case .minimum: z.zip(S.self, S.self, a, b, out) { ($0.isNaN || $1.isNaN) ? C.nan : Swift.min($0, $1) }

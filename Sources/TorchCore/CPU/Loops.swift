@@ -89,6 +89,7 @@ struct LoopPlan {
     /// row advances by `strides[k].last` per element.
     @inline(__always)
     func forEachRow(from start: Int, to end: Int, _ row: (UnsafeMutablePointer<Int>, Int) -> Void) {
+        if start >= end { return }
         let rank = shape.count
         let nops = strides.count
         let inner = shape[rank - 1]

@@ -49,6 +49,10 @@ func resultType(_ tensors: [Tensor]) -> DType {
 }
 
 extension Tensor {
+    /// A Swift number as an operand: a zero-dim tensor that takes part in type
+    /// promotion only by its category, as PyTorch treats Python numbers.
+    public static func wrappedNumber(_ s: Scalar) -> Tensor { wrapped(s) }
+
     static func wrapped(_ s: Scalar) -> Tensor {
         let t: Tensor
         switch s {
