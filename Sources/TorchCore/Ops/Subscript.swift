@@ -1,19 +1,32 @@
 /// One item of a subscript: `x[0, 1..<3, .newAxis, .ellipsis, mask]`.
-public enum TensorIndex {
-    case index(Int)
-    /// Python's `start:stop:step` (nil parts omitted).
-    case slice(Int?, Int?, Int)
-    case newAxis
-    case ellipsis
-    /// An integer tensor (advanced indexing) or a bool mask.
-    case tensor(Tensor)
+public struct TensorIndex: TensorIndexConvertible {
+    enum Kind {
+        case index(Int)
+        case slice(Int?, Int?, Int)
+        case newAxis
+        case ellipsis
+        case tensor(Tensor)
+    }
+    let kind: Kind
+    public var tensorIndex: TensorIndex { self }
+}
 
+extension TensorIndexConvertible where Self == TensorIndex {
+    /// An integer index (removes the dimension).
+    public static func index(_ i: Int) -> TensorIndex { TensorIndex(kind: .index(i)) }
+    /// Python's `start:stop:step` (nil parts omitted).
+    public static func slice(_ start: Int?, _ stop: Int?, _ step: Int = 1) -> TensorIndex { TensorIndex(kind: .slice(start, stop, step)) }
+    /// A new axis of size 1 (Python's `None`).
+    public static var newAxis: TensorIndex { TensorIndex(kind: .newAxis) }
+    /// `...`: as many full slices as needed.
+    public static var ellipsis: TensorIndex { TensorIndex(kind: .ellipsis) }
     /// `:`.
-    public static var all: TensorIndex { .slice(nil, nil, 1) }
+    public static var all: TensorIndex { TensorIndex(kind: .slice(nil, nil, 1)) }
+    /// An integer tensor (advanced indexing) or a bool mask.
+    public static func tensor(_ t: Tensor) -> TensorIndex { TensorIndex(kind: .tensor(t)) }
 }
 
 public protocol TensorIndexConvertible { var tensorIndex: TensorIndex { get } }
-extension TensorIndex: TensorIndexConvertible { public var tensorIndex: TensorIndex { self } }
 extension Int: TensorIndexConvertible { public var tensorIndex: TensorIndex { .index(self) } }
 extension Range: TensorIndexConvertible where Bound == Int { public var tensorIndex: TensorIndex { .slice(lowerBound, upperBound, 1) } }
 extension ClosedRange: TensorIndexConvertible where Bound == Int { public var tensorIndex: TensorIndex { .slice(lowerBound, upperBound + 1, 1) } }
@@ -76,7 +89,7 @@ extension Tensor {
         var consumed = 0
         var ellipses = 0
         for i in indices {
-            switch i {
+            switch i.kind {
             case .index, .slice: consumed += 1
             case .tensor(let t): consumed += t.dtype == .bool || t.dtype == .uint8 ? Swift.max(t.rank, 1) : 1
             case .ellipsis: ellipses += 1
@@ -87,7 +100,7 @@ extension Tensor {
         try check(consumed <= rank, "too many indices for tensor of dimension \(rank)")
         var expanded: [TensorIndex] = []
         for i in indices {
-            if case .ellipsis = i {
+            if case .ellipsis = i.kind {
                 expanded += [TensorIndex](repeating: .all, count: rank - consumed)
             } else {
                 expanded.append(i)
@@ -97,7 +110,7 @@ extension Tensor {
         var dim = 0
         var advanced: [(Int, Tensor)] = []
         for i in expanded {
-            switch i {
+            switch i.kind {
             case .index(let k):
                 let n = t.shape[dim]
                 try check(k >= -n && k < n, "index \(k) is out of bounds for dimension \(dim) with size \(n)")

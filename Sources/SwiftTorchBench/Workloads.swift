@@ -1,0 +1,116 @@
+import Torch
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One benchmark: `make` builds the inputs (untimed) and returns the body that is timed.
+/// `batch` calls of the body make one timed sample (large for tiny ops, so clock
+/// overhead does not dominate).
+struct Workload {
+    let name: String
+    let batch: Int
+    let make: () -> (() -> Void)
+}
+
+private let oneM = 1 << 20
+private let sixteenM = 1 << 24
+
+/// The workloads, in report order. Names, shapes and dtypes match benchmarks/torch_bench.py.
+let allWorkloads: [Workload] = [
+    Workload(name: "tiny_add", batch: 1000) {
+        let a = Tensor.randn([4]), b = Tensor.randn([4])
+        return { blackHole(a + b) }
+    },
+    Workload(name: "tiny_add_grad", batch: 1000) {
+        let a = Tensor.randn([4]), b = Tensor.randn([4])
+        a.requiresGrad = true
+        b.requiresGrad = true
+        return { blackHole(a + b) }
+    },
+    sgemm(256),
+    sgemm(1024),
+    sgemm(2048),
+    Workload(name: "exp_1m", batch: 1) {
+        let x = Tensor.randn([oneM])
+        return { blackHole(x.exp()) }
+    },
+    Workload(name: "exp_16m", batch: 1) {
+        let x = Tensor.randn([sixteenM])
+        return { blackHole(x.exp()) }
+    },
+    Workload(name: "add_1m", batch: 1) {
+        let a = Tensor.randn([oneM]), b = Tensor.randn([oneM])
+        return { blackHole(a + b) }
+    },
+    Workload(name: "add_16m", batch: 1) {
+        let a = Tensor.randn([sixteenM]), b = Tensor.randn([sixteenM])
+        return { blackHole(a + b) }
+    },
+    Workload(name: "sum_1m", batch: 1) {
+        let x = Tensor.randn([oneM])
+        return { blackHole(x.sum()) }
+    },
+    Workload(name: "sum_16m", batch: 1) {
+        let x = Tensor.randn([sixteenM])
+        return { blackHole(x.sum()) }
+    },
+    Workload(name: "softmax_4096x1024", batch: 1) {
+        let x = Tensor.randn([4096, 1024])
+        return { blackHole(x.softmax(dim: -1)) }
+    },
+    Workload(name: "mlp3_fwd_bwd", batch: 1) { makeMLP3() },
+]
+
+private func sgemm(_ n: Int) -> Workload {
+    Workload(name: "sgemm_\(n)", batch: 1) {
+        let a = Tensor.randn([n, n]), b = Tensor.randn([n, n])
+        return { blackHole(a.matmul(b)) }
+    }
+}
+
+/// A leaf parameter: randn scaled by 1/sqrt(fanIn), requiring grad.
+private func parameter(_ shape: [Int], fanIn: Int) -> Tensor {
+    let t = withNoGrad { Tensor.randn(shape) * (1.0 / Double(fanIn).squareRoot()) }
+    t.requiresGrad = true
+    return t
+}
+
+/// 784-256-256-10 MLP with ReLU, batch 64, cross-entropy loss, backward, grads cleared.
+private func makeMLP3() -> () -> Void {
+    let batch = 64
+    let x = Tensor.randn([batch, 784])
+    let target = Tensor.randint(low: 0, high: 10, [batch])
+    let w1 = parameter([784, 256], fanIn: 784), b1 = parameter([256], fanIn: 784)
+    let w2 = parameter([256, 256], fanIn: 256), b2 = parameter([256], fanIn: 256)
+    let w3 = parameter([256, 10], fanIn: 256), b3 = parameter([10], fanIn: 256)
+    let params = [w1, b1, w2, b2, w3, b3]
+    let targetColumn = target.unsqueeze(1)
+
+    // One untimed step to check the graph: a finite loss and a gradient for every parameter.
+    do {
+        let h1 = (x.matmul(w1) + b1).relu()
+        let h2 = (h1.matmul(w2) + b2).relu()
+        let loss = -((h2.matmul(w3) + b3).logSoftmax(dim: 1).gather(1, targetColumn)).mean()
+        loss.backward()
+        let value = loss.item().doubleValue
+        let gradsOK = params.allSatisfy { $0.grad?.shape == $0.shape }
+        if !value.isFinite || !gradsOK {
+            printError("mlp3_fwd_bwd: bad step (loss \(value), grads present and shaped: \(gradsOK))")
+            exit(1)
+        }
+        for p in params { p.grad = nil }
+    }
+
+    return {
+        let h1 = (x.matmul(w1) + b1).relu()
+        let h2 = (h1.matmul(w2) + b2).relu()
+        let logits = h2.matmul(w3) + b3
+        let loss = -(logits.logSoftmax(dim: 1).gather(1, targetColumn)).mean()
+        loss.backward()
+        for p in params { p.grad = nil }
+        blackHole(loss)
+    }
+}
