@@ -201,7 +201,7 @@ def as_outputs(out):
     raise SkipVariant(f"non-tensor output {type(out)}")
 
 
-def evaluate(case, seed_fn=None, n_outputs=None):
+def evaluate(case, seed_fn=None, n_outputs=None, grad_all_outputs=False):
     """Run case (tensors/args/kwargs/grad_outputs/grad_seeds) in PyTorch.
 
     Returns ("error", message) or ("ok", outputs, grads, seeds) where grads is
@@ -216,11 +216,14 @@ def evaluate(case, seed_fn=None, n_outputs=None):
         raise
     except Exception as e:  # PyTorch raised: an expected-error case
         return ("error", f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
-    if n_outputs is not None and len(outs) != n_outputs:
+    if n_outputs is not None and len(outs) != n_outputs and not grad_all_outputs:
         raise SkipVariant("number of outputs changed")
     seeds = None
     grads = None
     if "grad_outputs" in case:
+        if grad_all_outputs:
+            # split / chunk / unbind: every piece is seeded, however many there are
+            case["grad_outputs"] = list(range(len(outs)))
         go = case["grad_outputs"]
         sel = [outs[i] for i in go]
         if seed_fn is not None:
@@ -348,13 +351,16 @@ def build_variant(case, tag, shapes, attempt):
          "tensors": tensors}
     if "grad_outputs" in case:
         v["grad_seeds"] = None  # filled below, keeps key order like the originals
-        v["grad_outputs"] = case["grad_outputs"]
+        v["grad_outputs"] = list(case["grad_outputs"])
     for k in ("atol", "rtol"):
         if k in case:
             v[k] = case[k]
     orig_err = bool(case["expect"].get("error"))
     n_out = None if orig_err else len(case["expect"]["outputs"])
-    result = evaluate(v, seed_fn=make_seed_fn(gen), n_outputs=n_out)
+    grad_all = (n_out is not None and n_out > 1 and
+                case.get("grad_outputs") == list(range(n_out)) and
+                all(o["dtype"] in FLOAT_NAMES for o in case["expect"]["outputs"]))
+    result = evaluate(v, seed_fn=make_seed_fn(gen), n_outputs=n_out, grad_all_outputs=grad_all)
     if (result[0] == "error") != orig_err:
         return None
     if "grad_outputs" in case:
@@ -367,10 +373,36 @@ def build_variant(case, tag, shapes, attempt):
     return v
 
 
+def value_character(spec):
+    """Integer/bool tensors: their original range; floats: the sampling class."""
+    vals = [num(x) for x in spec["data"]]
+    if spec["dtype"] not in FLOAT_NAMES:
+        return [min(vals), max(vals)] if vals else None
+    fin = [x for x in vals if math.isfinite(x)]
+    lo, hi = (min(fin), max(fin)) if fin else (-1.0, 1.0)
+    return ["pos" if lo > 0 else "unit" if -1 < lo and hi < 1 else "gt-1" if lo > -1 else "any",
+            max(1.0, max(abs(lo), abs(hi)) / 3.0), len(fin) != len(vals)]
+
+
+def variant_key(case, v):
+    """Shape variants that would be the same test as an earlier one (same op,
+    arguments, dtypes, shapes, layout and value character) are skipped."""
+    return json.dumps([v["op"], v["args"], v["kwargs"],
+                       [(t["dtype"], t["shape"], bool(t.get("noncontig")), t["requires_grad"],
+                         value_character(o))
+                        for t, o in zip(v["tensors"], case["tensors"])]])
+
+
 def generate(cases):
     out = []
-    stats = {"cases": 0, "skipped_nn": 0, "skipped_no_tensors": 0, "dropped": 0}
+    stats = {"cases": 0, "skipped_nn": 0, "skipped_no_tensors": 0, "dropped": 0,
+             "redundant": 0}
     shape_ops = {}
+    per_op = {}
+    for case in cases:
+        per_op[case["op"]] = per_op.get(case["op"], 0) + 1
+    nth_of_op = {}
+    seen_keys = set()
     for case in cases:
         if case["op"].startswith("nn.functional."):
             stats["skipped_nn"] += 1
@@ -379,11 +411,21 @@ def generate(cases):
             stats["skipped_no_tensors"] += 1
             continue
         stats["cases"] += 1
+        k_op = nth_of_op.get(case["op"], 0)
+        nth_of_op[case["op"]] = k_op + 1
+        # ops with many cases (the elementwise families) get v1 + 2 shape
+        # variants per case, rotating through the kinds; rarer ops get all.
+        cap = MAX_VARIANTS if per_op[case["op"]] <= 3 else MAX_VARIANTS - 1
+        transforms = shape_transforms(case)
+        first, shapes_t = transforms[0], transforms[1:]
+        if shapes_t:
+            r = k_op % len(shapes_t)
+            shapes_t = shapes_t[r:] + shapes_t[:r]
         seen = set()
         n = 0
         orig_shapes = json.dumps([t["shape"] for t in case["tensors"]])
-        for tag, shapes in shape_transforms(case):
-            if n >= MAX_VARIANTS:
+        for tag, shapes in [first] + shapes_t:
+            if n >= cap:
                 break
             key = json.dumps(shapes)
             if tag != "v1" and (key == orig_shapes or key in seen):
@@ -400,6 +442,11 @@ def generate(cases):
             if v is None:
                 stats["dropped"] += 1
                 continue
+            vk = variant_key(case, v)
+            if tag != "v1" and vk in seen_keys:
+                stats["redundant"] += 1
+                continue
+            seen_keys.add(vk)
             out.append(v)
             n += 1
             if tag != "v1":
@@ -462,7 +509,8 @@ def main(argv):
     n_err = sum(1 for v in variants if v["expect"].get("error"))
     print(f"source cases: {len(cases)}; varied: {stats['cases']}; skipped nn.functional: "
           f"{stats['skipped_nn']}; skipped (no tensor inputs): {stats['skipped_no_tensors']}")
-    print(f"variants dropped (error status changed / not applicable): {stats['dropped']}")
+    print(f"variants dropped (error status changed / not applicable): {stats['dropped']}; "
+          f"redundant shape variants skipped: {stats['redundant']}")
     print("variants by kind: " + ", ".join(f"{k}={by_tag[k]}" for k in sorted(by_tag)))
     print(f"ops with shape variants: {len(shape_ops)}")
     print(f"{len(variants)} variants written ({n_err} expect an error) -> {out_path}")

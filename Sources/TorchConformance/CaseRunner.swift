@@ -49,14 +49,14 @@ public enum CaseRunner {
         var result: [(String, JSON)] = [("outputs", .array(outputs.map(encode)))]
         if let gOut = c["grad_outputs"]?.arrayValue, !gOut.isEmpty {
             let seeds = try (c["grad_seeds"]?.arrayValue ?? []).map { try makeTensor($0, device: device) }
-            let roots = gOut.compactMap(\.intValue).map { outputs[$0] }
+            let roots = gOut.compactMap(\.intValue).filter { $0 < outputs.count }.map { outputs[$0] }
             let needing = inputs.filter(\.requiresGrad)
             let grads = grad(outputs: roots, inputs: needing, gradOutputs: seeds, allowUnused: true)
             var k = 0
             var encoded: [JSON] = []
             for t in inputs {
                 if t.requiresGrad {
-                    let g = grads[k] ?? t.zerosLike()
+                    let g = (k < grads.count ? grads[k] : nil) ?? t.zerosLike()
                     encoded.append(encode(g))
                     k += 1
                 } else {

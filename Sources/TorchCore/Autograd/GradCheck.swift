@@ -41,22 +41,21 @@ public func gradgradcheck(
 }
 
 private func numericalJacobians(_ f: ([Tensor]) -> Tensor, _ inputs: [Tensor], eps: Double) -> [[[Double]]] {
-    withNoGrad {
-        inputs.map { x -> [[Double]] in
-            guard x.requiresGrad else { return [] }
-            let flat = x.reshape([-1])
-            var columns: [[Double]] = []
-            for j in 0..<x.numel {
-                let orig = flat[j].item().doubleValue
-                flat[j].fill_(.double(orig + eps))
-                let plus = f(inputs).to(.float64).reshape([-1]).toArray(Double.self)
-                flat[j].fill_(.double(orig - eps))
-                let minus = f(inputs).to(.float64).reshape([-1]).toArray(Double.self)
-                flat[j].fill_(.double(orig))
-                columns.append(zip(plus, minus).map { ($0 - $1) / (2 * eps) })
-            }
-            return columns
+    inputs.map { x -> [[Double]] in
+        guard x.requiresGrad else { return [] }
+        let flat = withNoGrad { x.detach().reshape([-1]) }
+        var columns: [[Double]] = []
+        for j in 0..<x.numel {
+            let element = flat[j]
+            let orig = element.item().doubleValue
+            withNoGrad { _ = element.fill_(.double(orig + eps)) }
+            let plus = f(inputs).detach().to(.float64).reshape([-1]).toArray(Double.self)
+            withNoGrad { _ = element.fill_(.double(orig - eps)) }
+            let minus = f(inputs).detach().to(.float64).reshape([-1]).toArray(Double.self)
+            withNoGrad { _ = element.fill_(.double(orig)) }
+            columns.append(zip(plus, minus).map { ($0 - $1) / (2 * eps) })
         }
+        return columns
     }
 }
 
@@ -64,6 +63,7 @@ private func analyticalJacobians(_ f: ([Tensor]) -> Tensor, _ inputs: [Tensor], 
     let y = f(inputs)
     let needing = inputs.filter(\.requiresGrad)
     var result = inputs.map { x in x.requiresGrad ? [[Double]](repeating: [Double](repeating: 0, count: y.numel), count: x.numel) : [] }
+    if !y.requiresGrad { return result }
     for i in 0..<y.numel {
         let seed = Tensor.zeros([y.numel], dtype: y.dtype)
         seed[i].fill_(1)
