@@ -19,7 +19,8 @@ let package = Package(
             name: "TorchCore",
             dependencies: ["CDNNL", "CTorchKernels", .product(name: "RealModule", package: "swift-numerics")]
         ),
-        .target(name: "Torch", dependencies: ["TorchCore"]),
+        .target(name: "TorchNN", dependencies: ["TorchCore"]),
+        .target(name: "Torch", dependencies: ["TorchCore", "TorchNN"]),
         .target(name: "TorchConformance", dependencies: ["Torch"]),
         .executableTarget(name: "SwiftTorchConformance", dependencies: ["Torch", "TorchConformance"]),
         .executableTarget(name: "SwiftTorchBench", dependencies: ["Torch"]),

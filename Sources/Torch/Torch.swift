@@ -1,1 +1,2 @@
 @_exported import TorchCore
+@_exported import TorchNN

@@ -310,6 +310,7 @@ enum OpTable {
             [Tensor.linspace(c.double(0, "start") ?? 0, c.double(1, "end") ?? 0, steps: c.int(2, "steps") ?? 0,
                              dtype: c.string(99, "dtype").flatMap(DType.init(name:)) ?? .float32)]
         }
+        registerFunctional(&h)
         h["eye"] = { c in [Tensor.eye(c.int(0, "n") ?? 0, c.int(1, "m"), dtype: c.string(99, "dtype").flatMap(DType.init(name:)) ?? .float32)] }
         return h
     }()

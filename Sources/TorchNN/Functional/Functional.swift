@@ -1,0 +1,12 @@
+import TorchCore
+
+/// PyTorch's `torch.nn.functional`: stateless layers, activations and losses.
+/// Spelled `F.relu(x)`, `F.crossEntropy(logits, target)` after `typealias F = Functional`.
+public enum Functional {}
+
+public typealias F = Functional
+
+/// How a loss reduces over the batch (`reduction=`).
+public enum Reduction: String, Sendable {
+    case none, mean, sum
+}
