@@ -25,10 +25,18 @@ A variant is kept only when PyTorch errors on it exactly when it errored on the
 original case. Integer / bool tensors are resampled uniformly within the
 original min..max (a second attempt narrows non-negative integer tensors to
 indices valid for the smallest dimension of the new shapes). Floating tensors
-are resampled from randn, keeping the original's range character (all
-positive -> |randn|+0.1; all in (-1, 1) -> U(-0.9, 0.9); min in (-1, 0) ->
-U(min, max); large magnitudes are scaled; nan/inf entries are re-injected at
-random positions). Everything is deterministic (seeds derived from the ids).
+are resampled from randn, keeping the original's range character (all in
+(0, 1) -> U(0.05, 0.95); all positive -> |randn|*s+0.1; all in (-1, 1) ->
+U(-0.9, 0.9); min in (-1, 0) -> U(min, max); otherwise randn*s, with
+s = max(1, max|x|/3); magnitudes above LARGE -> original values picked at
+random plus small noise; nan/inf entries are re-injected at random positions).
+Ops with more than 3 golden cases (the elementwise families) get v1 plus two
+shape variants per case, rotating through the kinds; rarer ops get all kinds.
+Shape variants identical in op, arguments, dtypes, shapes, layout and value
+character to an earlier variant are skipped. Grad seeds are randn with the
+chosen outputs' shapes and dtypes; for split/chunk/unbind-style cases that
+seed every output, a variant with a different number of pieces seeds them all.
+Everything is deterministic (seeds derived from the ids).
 """
 import argparse
 import json
@@ -43,6 +51,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 FIXTURES = os.path.join(ROOT, "Tests", "TorchCoreTests", "Fixtures")
 MAX_VARIANTS = 4
+LARGE = 50.0  # |values| above this count as "large" (see sample_like)
 
 DTYPES = {
     "float32": torch.float32,
@@ -284,7 +293,15 @@ def sample_like(spec, shape, gen, index_cap=None):
     amax = max(abs(lo), abs(hi))
     scale = max(1.0, amax / 3.0)
     r = torch.randn(shape, generator=gen, dtype=torch.float64)
-    if finite and lo > 0:
+    if finite and amax > LARGE:
+        # large magnitudes (softmax stability, float16 overflow): original
+        # values picked at random plus a little noise, so offsets stay large
+        # while the differences stay moderate
+        pick = torch.randint(0, len(finite), shape, generator=gen)
+        vals = torch.tensor(finite, dtype=torch.float64)[pick] + r * max(1.0, amax / 1000.0)
+    elif finite and lo > 0 and hi < 1:
+        vals = torch.rand(shape, generator=gen, dtype=torch.float64) * 0.9 + 0.05
+    elif finite and lo > 0:
         vals = r.abs() * scale + 0.1
     elif finite and lo > -1 and hi < 1:
         vals = torch.rand(shape, generator=gen, dtype=torch.float64) * 1.8 - 0.9
@@ -483,6 +500,9 @@ def selfcheck(cases, out_path):
           f"-> {out_path}")
 
 
+UNCHECKED_READS = {"take_along_dim/0/shape_batch"}
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default=os.path.join(FIXTURES, "ops.jsonl"))
@@ -497,6 +517,9 @@ def main(argv):
         return 0
     out_path = a.out or os.path.join(FIXTURES, "ops_variants.jsonl")
     variants, stats, shape_ops = generate(cases)
+    # PyTorch's CPU take_along_dim skips the bounds check on some broadcast paths and
+    # reads past the row; such expectations are not PyTorch semantics, so drop them.
+    variants = [v for v in variants if v["id"] not in UNCHECKED_READS]
     ids = [v["id"] for v in variants]
     assert len(ids) == len(set(ids)), "duplicate variant ids"
     with open(out_path, "w") as f:
