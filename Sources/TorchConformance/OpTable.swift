@@ -311,6 +311,7 @@ enum OpTable {
                              dtype: c.string(99, "dtype").flatMap(DType.init(name:)) ?? .float32)]
         }
         registerFunctional(&h)
+        registerConvolution(&h)
         h["eye"] = { c in [Tensor.eye(c.int(0, "n") ?? 0, c.int(1, "m"), dtype: c.string(99, "dtype").flatMap(DType.init(name:)) ?? .float32)] }
         return h
     }()

@@ -31,6 +31,12 @@ public protocol Backend: AnyObject {
     func scatter(_ src: Tensor, dim: Int, index: Tensor, into out: Tensor, accumulate: Bool)
     /// Stable sort along the last dimension of a contiguous tensor.
     func sort(_ x: Tensor, descending: Bool, values: Tensor, indices: Tensor)
+    /// Sliding-window patches of [N, C, H, W] into a contiguous [N, C*kh*kw, oh*ow].
+    func im2col(_ x: Tensor, window: Window2d, into cols: Tensor)
+    /// Adds patches back into a zero-filled contiguous [N, C, H, W] (the adjoint of im2col).
+    func col2im(_ cols: Tensor, window: Window2d, into x: Tensor)
+    /// Window maxima of [N, C, H, W] and their flat h*w indices.
+    func maxPool2d(_ x: Tensor, window: Window2d, into out: Tensor, indices: Tensor)
 }
 
 final class CPUBackend: Backend, @unchecked Sendable {

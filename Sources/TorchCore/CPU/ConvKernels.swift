@@ -1,0 +1,180 @@
+/// Geometry of a 2-d sliding window over [N, C, H, W] (asymmetric padding allowed,
+/// for ceil-mode pooling).
+public struct Window2d: Sendable, Equatable {
+    public var kernel: (Int, Int)
+    public var stride: (Int, Int)
+    public var dilation: (Int, Int)
+    /// top, left, bottom, right
+    public var padding: (Int, Int, Int, Int)
+    public var input: (Int, Int)
+
+    public init(kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int), padding: (Int, Int, Int, Int), input: (Int, Int)) {
+        self.kernel = kernel
+        self.stride = stride
+        self.dilation = dilation
+        self.padding = padding
+        self.input = input
+    }
+
+    public var outputHeight: Int { (input.0 + padding.0 + padding.2 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1 }
+    public var outputWidth: Int { (input.1 + padding.1 + padding.3 - dilation.1 * (kernel.1 - 1) - 1) / stride.1 + 1 }
+
+    public static func == (a: Window2d, b: Window2d) -> Bool {
+        a.kernel == b.kernel && a.stride == b.stride && a.dilation == b.dilation && a.padding == b.padding && a.input == b.input
+    }
+}
+
+extension CPUBackend {
+    /// cols[n, (c, ki, kj), (oi, oj)] = x[n, c, oi*s - p + ki*d, oj*s - p + kj*d] (0 outside).
+    func im2col(_ x: Tensor, window w: Window2d, into cols: Tensor) {
+        switch x.dtype {
+        case .float32: im2colTyped(Float.self, x, w, cols)
+        case .float64: im2colTyped(Double.self, x, w, cols)
+        case .float16: im2colTyped(Float16.self, x, w, cols)
+        case .bfloat16: im2colTyped(BFloat16.self, x, w, cols)
+        case .int64: im2colTyped(Int64.self, x, w, cols)
+        case .int32: im2colTyped(Int32.self, x, w, cols)
+        case .int16: im2colTyped(Int16.self, x, w, cols)
+        case .int8: im2colTyped(Int8.self, x, w, cols)
+        case .uint8: im2colTyped(UInt8.self, x, w, cols)
+        case .bool: im2colTyped(Bool.self, x, w, cols)
+        }
+    }
+
+    private func im2colTyped<T: TensorElement>(_: T.Type, _ x: Tensor, _ w: Window2d, _ cols: Tensor) {
+        let n = x.shape[0], c = x.shape[1], h = w.input.0, wd = w.input.1
+        let oh = w.outputHeight, ow = w.outputWidth
+        let (kh, kw) = w.kernel
+        let px = x.pointer(as: T.self), pc = cols.pointer(as: T.self)
+        let xs = x.strides
+        let zero = T(double: 0)
+        let planes = n * c
+        Threading.parallelFor(planes, grain: Swift.max(1, 4096 / Swift.max(oh * ow * kh * kw, 1))) { s, e in
+            for plane in s..<e {
+                let b = plane / c, ch = plane % c
+                let xBase = px + b * xs[0] + ch * xs[1]
+                var out = pc + (b * c + ch) * kh * kw * oh * ow
+                for ki in 0..<kh {
+                    for kj in 0..<kw {
+                        for oi in 0..<oh {
+                            let ii = oi * w.stride.0 - w.padding.0 + ki * w.dilation.0
+                            if ii < 0 || ii >= h {
+                                for oj in 0..<ow { out[oj] = zero }
+                            } else {
+                                let row = xBase + ii * xs[2]
+                                for oj in 0..<ow {
+                                    let jj = oj * w.stride.1 - w.padding.1 + kj * w.dilation.1
+                                    out[oj] = (jj < 0 || jj >= wd) ? zero : row[jj * xs[3]]
+                                }
+                            }
+                            out += ow
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The adjoint of im2col: sums each column entry back into its input position.
+    func col2im(_ cols: Tensor, window w: Window2d, into x: Tensor) {
+        switch x.dtype {
+        case .float32: col2imTyped(Float.self, cols, w, x) { $0 + $1 }
+        case .float64: col2imTyped(Double.self, cols, w, x) { $0 + $1 }
+        case .float16: col2imTyped(Float16.self, cols, w, x) { Float16($0.compute + $1.compute) }
+        case .bfloat16: col2imTyped(BFloat16.self, cols, w, x) { BFloat16($0.compute + $1.compute) }
+        case .int64: col2imTyped(Int64.self, cols, w, x) { $0 &+ $1 }
+        case .int32: col2imTyped(Int32.self, cols, w, x) { $0 &+ $1 }
+        case .int16: col2imTyped(Int16.self, cols, w, x) { $0 &+ $1 }
+        case .int8: col2imTyped(Int8.self, cols, w, x) { $0 &+ $1 }
+        case .uint8: col2imTyped(UInt8.self, cols, w, x) { $0 &+ $1 }
+        case .bool: col2imTyped(Bool.self, cols, w, x) { $0 || $1 }
+        }
+    }
+
+    private func col2imTyped<T: TensorElement>(_: T.Type, _ cols: Tensor, _ w: Window2d, _ x: Tensor, _ plus: (T, T) -> T) {
+        let n = x.shape[0], c = x.shape[1], h = w.input.0, wd = w.input.1
+        let oh = w.outputHeight, ow = w.outputWidth
+        let (kh, kw) = w.kernel
+        let px = x.pointer(as: T.self), pc = cols.pointer(as: T.self)
+        let planes = n * c
+        // x is contiguous and zero-filled by the caller
+        Threading.parallelFor(planes, grain: Swift.max(1, 4096 / Swift.max(oh * ow * kh * kw, 1))) { s, e in
+            for plane in s..<e {
+                let xBase = px + plane * h * wd
+                var src = pc + plane * kh * kw * oh * ow
+                for ki in 0..<kh {
+                    for kj in 0..<kw {
+                        for oi in 0..<oh {
+                            let ii = oi * w.stride.0 - w.padding.0 + ki * w.dilation.0
+                            if ii >= 0 && ii < h {
+                                let row = xBase + ii * wd
+                                for oj in 0..<ow {
+                                    let jj = oj * w.stride.1 - w.padding.1 + kj * w.dilation.1
+                                    if jj >= 0 && jj < wd { row[jj] = plus(row[jj], src[oj]) }
+                                }
+                            }
+                            src += ow
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Max over each window (padding never wins) with the flat h*w index of the max.
+    func maxPool2d(_ x: Tensor, window w: Window2d, into out: Tensor, indices: Tensor) {
+        switch x.dtype {
+        case .float32: maxPoolTyped(Float.self, x, w, out, indices)
+        case .float64: maxPoolTyped(Double.self, x, w, out, indices)
+        case .float16: maxPoolTyped(Float16.self, x, w, out, indices)
+        case .bfloat16: maxPoolTyped(BFloat16.self, x, w, out, indices)
+        case .int64: maxPoolTyped(Int64.self, x, w, out, indices)
+        case .int32: maxPoolTyped(Int32.self, x, w, out, indices)
+        case .int16: maxPoolTyped(Int16.self, x, w, out, indices)
+        case .int8: maxPoolTyped(Int8.self, x, w, out, indices)
+        case .uint8: maxPoolTyped(UInt8.self, x, w, out, indices)
+        case .bool: maxPoolTyped(Bool.self, x, w, out, indices)
+        }
+    }
+
+    private func maxPoolTyped<T: TensorElement>(_: T.Type, _ x: Tensor, _ w: Window2d, _ out: Tensor, _ indices: Tensor) {
+        let n = x.shape[0], c = x.shape[1], h = w.input.0, wd = w.input.1
+        let oh = w.outputHeight, ow = w.outputWidth
+        let (kh, kw) = w.kernel
+        let px = x.pointer(as: T.self), po = out.pointer(as: T.self), pi = indices.pointer(as: Int64.self)
+        let xs = x.strides
+        Threading.parallelFor(n * c, grain: Swift.max(1, 4096 / Swift.max(oh * ow * kh * kw, 1))) { s, e in
+            for plane in s..<e {
+                let b = plane / c, ch = plane % c
+                let xBase = px + b * xs[0] + ch * xs[1]
+                for oi in 0..<oh {
+                    for oj in 0..<ow {
+                        var best = -Double.infinity
+                        var bestIndex = -1
+                        var bestValue = T(double: 0)
+                        for ki in 0..<kh {
+                            let ii = oi * w.stride.0 - w.padding.0 + ki * w.dilation.0
+                            if ii < 0 || ii >= h { continue }
+                            for kj in 0..<kw {
+                                let jj = oj * w.stride.1 - w.padding.1 + kj * w.dilation.1
+                                if jj < 0 || jj >= wd { continue }
+                                let v = xBase[ii * xs[2] + jj * xs[3]]
+                                let d = v.doubleValue
+                                if d > best || d.isNaN || bestIndex < 0 {
+                                    best = d
+                                    bestIndex = ii * wd + jj
+                                    bestValue = v
+                                    if d.isNaN { break }
+                                }
+                            }
+                            if best.isNaN { break }
+                        }
+                        let o = (plane * oh + oi) * ow + oj
+                        po[o] = bestValue
+                        pi[o] = Int64(bestIndex)
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Testing
+import Torch
+
+/// Convolution and pooling: float64 gradchecks, and values from PyTorch.
+struct ConvolutionTests {
+    static func input(_ shape: [Int], seed: UInt64) -> Tensor {
+        Tensor.randn(shape, dtype: .float64, generator: Generator(seed: seed)).requiresGrad_()
+    }
+
+    @Test func conv2dGradients() throws {
+        try gradcheck({ F.conv2d($0[0], $0[1], bias: $0[2], stride: [2, 1], padding: .explicit([1]), dilation: [1, 2]) },
+                      inputs: [Self.input([2, 2, 5, 6], seed: 1), Self.input([3, 2, 3, 2], seed: 2), Self.input([3], seed: 3)])
+        try gradcheck({ F.conv2d($0[0], $0[1], padding: .same, groups: 2) },
+                      inputs: [Self.input([1, 4, 4, 4], seed: 4), Self.input([2, 2, 3, 3], seed: 5)])
+    }
+
+    @Test func conv1dAndTransposedGradients() throws {
+        try gradcheck({ F.conv1d($0[0], $0[1], bias: $0[2], stride: [2], padding: .explicit([1])) },
+                      inputs: [Self.input([2, 3, 7], seed: 6), Self.input([4, 3, 3], seed: 7), Self.input([4], seed: 8)])
+        try gradcheck({ F.convTranspose2d($0[0], $0[1], bias: $0[2], stride: [2], padding: [1], outputPadding: [1]) },
+                      inputs: [Self.input([1, 2, 3, 3], seed: 9), Self.input([2, 3, 3, 3], seed: 10), Self.input([3], seed: 11)])
+    }
+
+    @Test func poolingGradients() throws {
+        let x = Self.input([2, 2, 5, 5], seed: 12)
+        try gradcheck({ F.maxPool2d($0[0], kernelSize: [3], stride: [2], padding: [1]) }, inputs: [x])
+        try gradcheck({ F.maxPool2d($0[0], kernelSize: [2], ceilMode: true) }, inputs: [x])
+        try gradcheck({ F.avgPool2d($0[0], kernelSize: [3], stride: [2], padding: [1], countIncludePad: false) }, inputs: [x])
+        try gradcheck({ F.avgPool2d($0[0], kernelSize: [2], ceilMode: true) }, inputs: [x])
+        try gradcheck({ F.adaptiveAvgPool2d($0[0], outputSize: [2, 3]) }, inputs: [x])
+        try gradcheck({ F.adaptiveMaxPool2d($0[0], outputSize: [2, 2]) }, inputs: [x])
+        try gradcheck({ F.maxPool1d($0[0], kernelSize: 2) }, inputs: [Self.input([2, 3, 8], seed: 13)])
+        try gradgradcheck({ F.conv2d($0[0], $0[1]) }, inputs: [Self.input([1, 1, 4, 4], seed: 14), Self.input([2, 1, 2, 2], seed: 15)])
+    }
+
+    @Test func poolingValuesMatchPyTorch() {
+        // torch.nn.functional.avg_pool2d(torch.arange(16.).view(1,1,4,4), 3, stride=2, padding=1, ceil_mode=True)
+        let x = Tensor.arange(0.0, 16.0).view([1, 1, 4, 4])
+        let ceil = F.avgPool2d(x, kernelSize: [3], stride: [2], padding: [1], ceilMode: true)
+        #expect(ceil.allclose(Tensor([1.1111111640930176, 2.6666667461395264, 1.6666666269302368, 5.666666507720947, 10.0, 5.5,
+                                      4.166666507720947, 7.0, 3.75]).view([1, 1, 3, 3])))
+        let incl = F.avgPool2d(x, kernelSize: [3], stride: [2], padding: [1])
+        #expect(incl.allclose(Tensor([1.1111111640930176, 2.6666667461395264, 5.666666507720947, 10.0]).view([1, 1, 2, 2])))
+        // F.max_pool2d(x, 2, ceil_mode=True) on a 5x5 arange -> [[6, 8, 9], [16, 18, 19], [21, 23, 24]]
+        let y = Tensor.arange(0.0, 25.0).view([1, 1, 5, 5])
+        #expect(F.maxPool2d(y, kernelSize: [2], ceilMode: true).toArray(Float.self) == [6, 8, 9, 16, 18, 19, 21, 23, 24])
+        // F.adaptive_avg_pool2d(torch.arange(12.).view(1,1,3,4), (2, 3))
+        let z = Tensor.arange(0.0, 12.0).view([1, 1, 3, 4])
+        #expect(F.adaptiveAvgPool2d(z, outputSize: [2, 3]).toArray(Float.self) == [2.5, 3.5, 4.5, 6.5, 7.5, 8.5])
+    }
+
+    @Test func convErrorsNameTheShapes() {
+        #expect(throws: TorchError("Given groups=1, weight of size [2, 2, 3, 3], expected input[1, 3, 5, 5] to have 2 channels, but got 3 channels instead")) {
+            try withErrorCapture { _ = F.conv2d(Tensor.ones([1, 3, 5, 5]), Tensor.ones([2, 2, 3, 3])) }
+        }
+    }
+}
