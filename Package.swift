@@ -20,7 +20,9 @@ let package = Package(
             dependencies: ["CDNNL", "CTorchKernels", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(name: "TorchNN", dependencies: ["TorchCore"]),
-        .target(name: "Torch", dependencies: ["TorchCore", "TorchNN"]),
+        .target(name: "TorchOptim", dependencies: ["TorchCore"]),
+        .target(name: "TorchIO", dependencies: ["TorchCore", "TorchNN", "TorchOptim"]),
+        .target(name: "Torch", dependencies: ["TorchCore", "TorchNN", "TorchOptim", "TorchIO"]),
         .target(name: "TorchConformance", dependencies: ["Torch"]),
         .executableTarget(name: "SwiftTorchConformance", dependencies: ["Torch", "TorchConformance"]),
         .executableTarget(name: "SwiftTorchBench", dependencies: ["Torch"]),

@@ -1,2 +1,4 @@
 @_exported import TorchCore
 @_exported import TorchNN
+@_exported import TorchOptim
+@_exported import TorchIO

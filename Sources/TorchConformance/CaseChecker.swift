@@ -1,3 +1,5 @@
+import Torch
+
 /// Compares a result line with a case's expectations, like golden/check.py.
 public enum CaseChecker {
     static let tolerances: [String: (Double, Double)] = [

@@ -1,5 +1,6 @@
-/// Checks an argument outside TorchCore: when `condition` is false the error goes
-/// to the same place as a core op's (a stop, or the capture scope's thrown error).
+/// Reports a tensor error from code outside TorchCore when `condition` is false:
+/// it stops the program with `message`, or inside `withErrorCapture` records it as
+/// the scope's error (later ops then return empty placeholders).
 public func torchCheck(_ condition: Bool, _ message: @autoclosure () -> String) {
     if !condition { raise(TorchError(message())) }
 }

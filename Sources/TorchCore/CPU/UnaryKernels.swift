@@ -56,6 +56,7 @@ extension CPUBackend {
         case .sigmoid: m.map(S.self, S.self, x, out) { 1 / (1 + C.exp(-$0)) }
         case .erf: m.map(S.self, S.self, x, out) { C.erf($0) }
         case .erfc: m.map(S.self, S.self, x, out) { C.erfc($0) }
+        case .erfinv: m.map(S.self, S.self, x, out) { C(inverseErf(Double($0))) }
         case .reciprocal: m.map(S.self, S.self, x, out) { 1 / $0 }
         case .square: m.map(S.self, S.self, x, out) { $0 * $0 }
         case .ceil: m.map(S.self, S.self, x, out) { $0.rounded(.up) }
@@ -121,4 +122,32 @@ extension DType {
         case .float64: return "Double"
         }
     }
+}
+
+/// erf^-1(x): Giles' single-precision approximation refined by Newton steps on erf.
+func inverseErf(_ x: Double) -> Double {
+    if x.isNaN || x < -1 || x > 1 { return .nan }
+    if x == 1 { return .infinity }
+    if x == -1 { return -.infinity }
+    var w = -Double.log((1 - x) * (1 + x))
+    var p: Double
+    if w < 5 {
+        w -= 2.5
+        p = 2.81022636e-08
+        for c in [3.43273939e-07, -3.5233877e-06, -4.39150654e-06, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941] {
+            p = c + p * w
+        }
+    } else {
+        w = w.squareRoot() - 3
+        p = -0.000200214257
+        for c in [0.000100950558, 0.00134934322, -0.00367342844, 0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682] {
+            p = c + p * w
+        }
+    }
+    var y = p * x
+    for _ in 0..<2 {
+        let err = Double.erf(y) - x
+        y -= err / (1.1283791670955126 * Double.exp(-y * y))
+    }
+    return y
 }

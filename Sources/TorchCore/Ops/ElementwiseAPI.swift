@@ -28,6 +28,7 @@ extension Tensor {
     public func sigmoid() -> Tensor { unary(.sigmoid) }
     public func erf() -> Tensor { unary(.erf) }
     public func erfc() -> Tensor { unary(.erfc) }
+    public func erfinv() -> Tensor { unary(.erfinv) }
     public func reciprocal() -> Tensor { unary(.reciprocal) }
     public func square() -> Tensor { unary(.square) }
     public func ceil() -> Tensor { unary(.ceil) }

@@ -4,7 +4,7 @@ import CTorchKernels
 /// and derivative here; backends implement the forward primitive.
 public enum UnaryOp: Sendable {
     case neg, abs, sign, sqrt, rsqrt, exp, expm1, log, log2, log10, log1p
-    case sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, sigmoid, erf, erfc
+    case sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, sigmoid, erf, erfc, erfinv
     case reciprocal, square, ceil, floor, round, trunc, frac, relu
     case isnan, isinf, isfinite, signbit, logicalNot, bitwiseNot
 
@@ -35,6 +35,7 @@ public enum UnaryOp: Sendable {
         case .sigmoid: return "sigmoid"
         case .erf: return "erf"
         case .erfc: return "erfc"
+        case .erfinv: return "erfinv"
         case .reciprocal: return "reciprocal"
         case .square: return "square"
         case .ceil: return "ceil"
@@ -55,7 +56,7 @@ public enum UnaryOp: Sendable {
     var resultRule: ResultRule {
         switch self {
         case .sqrt, .rsqrt, .exp, .expm1, .log, .log2, .log10, .log1p, .sin, .cos, .tan, .asin, .acos,
-             .atan, .sinh, .cosh, .tanh, .sigmoid, .erf, .erfc, .reciprocal:
+             .atan, .sinh, .cosh, .tanh, .sigmoid, .erf, .erfc, .erfinv, .reciprocal:
             return .float
         case .isnan, .isinf, .isfinite, .signbit, .logicalNot:
             return .bool
@@ -92,7 +93,7 @@ public enum UnaryOp: Sendable {
 
     var savesOutput: Bool {
         switch self {
-        case .sqrt, .rsqrt, .exp, .expm1, .tan, .tanh, .sigmoid, .reciprocal, .relu: return true
+        case .sqrt, .rsqrt, .exp, .expm1, .tan, .tanh, .sigmoid, .reciprocal, .relu, .erfinv: return true
         default: return false
         }
     }
@@ -126,6 +127,7 @@ public enum UnaryOp: Sendable {
         case .sigmoid: return g * y! * (1 - y!)
         case .erf: return g * 1.1283791670955126 * (-x!.square()).exp()
         case .erfc: return g * -1.1283791670955126 * (-x!.square()).exp()
+        case .erfinv: return g * 0.886226925452758 * y!.square().exp()
         case .reciprocal: return -g * y!.square()
         case .square: return g * 2 * x!
         case .relu: return g.maskedFill(y! <= 0, 0)
