@@ -6,11 +6,13 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "Torch", targets: ["Torch"]),
+        .executable(name: "swifttorch", targets: ["SwiftTorchCLI"]),
         .executable(name: "swifttorch-conformance", targets: ["SwiftTorchConformance"]),
         .executable(name: "swifttorch-bench", targets: ["SwiftTorchBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
@@ -28,6 +30,10 @@ let package = Package(
         .target(name: "TorchConformance", dependencies: ["Torch"]),
         .executableTarget(name: "SwiftTorchConformance", dependencies: ["Torch", "TorchConformance"]),
         .executableTarget(name: "SwiftTorchBench", dependencies: ["Torch"]),
+        .executableTarget(
+            name: "SwiftTorchCLI",
+            dependencies: ["Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(
             name: "TorchCoreTests",
             dependencies: ["Torch", "TorchConformance"],

@@ -40,7 +40,10 @@ public final class DataLoader<D: Dataset, Batch>: Sequence {
     var batchSampler: BatchSampler
     let collate: ([D.Element]) -> Batch
     let seed: UInt64
-    public private(set) var epoch = 0
+    /// Epochs started so far; set it when resuming so per-sample randomness continues.
+    public var epoch = 0
+    /// The generator that shuffles (nil without shuffle); its state belongs in checkpoints.
+    public let shuffleGenerator: TorchCore.Generator?
 
     public init(_ dataset: D, batchSize: Int = 1, shuffle: Bool = false, dropLast: Bool = false,
                 sampler: (any Sampler)? = nil, numWorkers: Int = 0, prefetchFactor: Int = 2,
@@ -53,8 +56,10 @@ public final class DataLoader<D: Dataset, Batch>: Sequence {
         self.prefetchFactor = Swift.max(1, prefetchFactor)
         self.collate = collate
         self.seed = seed
-        let s: any Sampler = sampler ?? (shuffle ? RandomSampler(count: dataset.count, generator: TorchCore.Generator(seed: seed)) as any Sampler
-                                                 : SequentialSampler(count: dataset.count))
+        let g: TorchCore.Generator? = sampler == nil && shuffle ? TorchCore.Generator(seed: seed) : nil
+        shuffleGenerator = g
+        let s: any Sampler = sampler ?? (g.map { RandomSampler(count: dataset.count, generator: $0) as any Sampler }
+                                         ?? SequentialSampler(count: dataset.count))
         batchSampler = BatchSampler(s, batchSize: batchSize, dropLast: dropLast)
     }
 
