@@ -1,0 +1,94 @@
+import Testing
+import Torch
+
+struct DataTests {
+    @Test func datasetsAndSplits() {
+        let x = Tensor.arange(0, 10).reshape([10, 1]), y = Tensor.arange(0, 10)
+        let ds = TensorDataset(x, y)
+        #expect(ds.count == 10 && ds[3][1].item(Int64.self) == 3)
+        let parts = randomSplit(ds, lengths: [0.7, 0.3], generator: Generator(seed: 1))
+        #expect(parts.map(\.count) == [7, 3])
+        let all = Set((parts[0].indices + parts[1].indices))
+        #expect(all.count == 10)
+        let cat = ConcatDataset([Subset(ds, indices: [0, 1]), Subset(ds, indices: [5])])
+        #expect(cat.count == 3 && cat[2][1].item(Int64.self) == 5)
+    }
+
+    @Test func loaderBatchesShufflesAndDropsLast() {
+        let ds = TensorDataset(Tensor.arange(0, 10).reshape([10, 1]), Tensor.arange(0, 10))
+        let seq = DataLoader(ds, batchSize: 4)
+        #expect(seq.count == 3)
+        #expect(Array(seq).map { $0[1].toArray(Int64.self) } == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]])
+        let drop = DataLoader(ds, batchSize: 4, dropLast: true)
+        #expect(Array(drop).count == 2 && drop.count == 2)
+        let a = DataLoader(ds, batchSize: 3, shuffle: true, seed: 7)
+        let b = DataLoader(ds, batchSize: 3, shuffle: true, seed: 7)
+        let e1 = Array(a).flatMap { $0[1].toArray(Int64.self) }, e2 = Array(a).flatMap { $0[1].toArray(Int64.self) }
+        #expect(Set(e1) == Set(0..<10) && e1 != Array(0..<10))
+        #expect(e1 != e2)
+        #expect(Array(b).flatMap { $0[1].toArray(Int64.self) } == e1)
+    }
+
+    @Test func workersKeepOrderAndDeterminism() {
+        let ds = TensorDataset(Tensor.arange(0, 100).reshape([100, 1]), Tensor.arange(0, 100))
+        let plain = DataLoader(ds, batchSize: 8, shuffle: true, seed: 3)
+        let threaded = DataLoader(ds, batchSize: 8, shuffle: true, numWorkers: 3, seed: 3)
+        for _ in 0..<2 {
+            #expect(Array(plain).map { $0[1].toArray(Int64.self) } == Array(threaded).map { $0[1].toArray(Int64.self) })
+        }
+        // random transforms draw from per-sample generators: same result with or without workers
+        let images = ImageClassificationDataset(images: Tensor.randint(low: 0, high: 255, [16, 1, 6, 6], dtype: .uint8, generator: Generator(seed: 2)),
+                                                labels: Tensor.zeros([16], dtype: .int64), classes: 1,
+                                                transform: Compose([RandomCrop(size: 4, padding: 1), RandomHorizontalFlip()]))
+        let l1 = DataLoader(images, batchSize: 4, shuffle: true, seed: 9)
+        let l2 = DataLoader(images, batchSize: 4, shuffle: true, numWorkers: 2, seed: 9)
+        let s1 = Array(l1).map { $0[0].toArray(Float.self) }, s2 = Array(l2).map { $0[0].toArray(Float.self) }
+        #expect(s1 == s2)
+        #expect(Array(l1).first![0].shape == [4, 1, 4, 4])
+    }
+
+    @Test func samplers() {
+        let w = WeightedRandomSampler(weights: [0, 0, 1], numSamples: 5, generator: Generator(seed: 1))
+        #expect(w.epochIndices() == [2, 2, 2, 2, 2])
+        var bs = BatchSampler(SequentialSampler(count: 5), batchSize: 2, dropLast: false)
+        #expect(bs.epochBatches() == [[0, 1], [2, 3], [4]])
+        let r = RandomSampler(count: 5, replacement: true, numSamples: 20, generator: Generator(seed: 4)).epochIndices()
+        #expect(r.count == 20 && r.allSatisfy { (0..<5).contains($0) })
+    }
+
+    @Test func embeddedDigits() throws {
+        let train = try Digits(train: true), test = try Digits(train: false)
+        #expect(train.count == 1437 && test.count == 360)
+        #expect(train.images.shape == [1437, 1, 8, 8] && train.images.dtype == .uint8)
+        let sample = train[0]
+        #expect(sample[0].shape == [1, 8, 8] && sample[0].max().item(Double.self) <= 1)
+        #expect(Set(train.labels.toArray(Int64.self)) == Set(0..<10))
+    }
+
+    @Test func idxErrorsNameTheFile() throws {
+        let dir = "/tmp/swifttorch-idx-test"
+        try FileIO.makeDirectory(dir)
+        #expect(throws: TorchIOError.self) { try MNIST(root: dir) }
+        try FileIO.writeAtomically([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3], to: "\(dir)/train-images-idx3-ubyte")
+        do {
+            _ = try IDX.images("\(dir)/train-images-idx3-ubyte")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("train-images-idx3-ubyte") && "\(error)".contains("pixel bytes"))
+        }
+        try FileIO.writeAtomically([0x1F, 0x8B, 1, 2, 3], to: "\(dir)/t10k-images-idx3-ubyte.gz")
+        #expect(throws: TorchIOError.self) { try IDX.images("\(dir)/t10k-images-idx3-ubyte") }
+    }
+
+    @Test func transforms() {
+        let img = Tensor.arange(0.0, 16.0).reshape([1, 4, 4])
+        let n = Normalize(mean: [1], std: [2])(img)
+        #expect(n[0, 0, 1].item(Double.self) == 0)
+        let flipped = RandomHorizontalFlip(p: 1)(img)
+        #expect(flipped[0, 0].toArray(Float.self) == [3, 2, 1, 0])
+        let crop = RandomCrop(size: 4, padding: 2)(img)
+        #expect(crop.shape == [1, 4, 4])
+        let u8 = Tensor([UInt8](repeating: 255, count: 12), shape: [2, 2, 3])
+        #expect(ToTensor()(u8).shape == [3, 2, 2] && ToTensor()(u8).max().item(Double.self) == 1)
+    }
+}
