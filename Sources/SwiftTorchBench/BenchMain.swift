@@ -27,6 +27,7 @@ struct BenchMain {
         var threads: Int?
         var policy = TimingPolicy()
         var names: [String] = []
+        let workloads = allWorkloads
 
         var args = CommandLine.arguments.dropFirst()
         while let arg = args.popFirst() {
@@ -40,7 +41,7 @@ struct BenchMain {
                 guard let v = args.popFirst(), let s = Double(v), s >= 0 else { fail("--min-time needs a number of seconds") }
                 policy.minSeconds = s
             case "--list":
-                for w in allWorkloads { print(w.name) }
+                for w in workloads { print(w.name) }
                 return
             case "-h", "--help":
                 print(usage)
@@ -53,12 +54,12 @@ struct BenchMain {
 
         var selected: [Workload] = []
         for name in names {
-            guard let w = allWorkloads.first(where: { $0.name == name }) else {
-                fail("unknown workload \(name); known: \(allWorkloads.map(\.name).joined(separator: " "))")
+            guard let w = workloads.first(where: { $0.name == name }) else {
+                fail("unknown workload \(name); known: \(workloads.map(\.name).joined(separator: " "))")
             }
             selected.append(w)
         }
-        if names.isEmpty { selected = allWorkloads }
+        if names.isEmpty { selected = workloads }
 
         if let threads {
             Threading.numThreads = threads
@@ -80,7 +81,7 @@ struct BenchMain {
                       + padLeft(formatDuration(result.min), 12)
                       + padLeft(String(result.samples), 10) + padLeft(String(result.batch), 7))
             }
-            fflush(stdout)
+            fflush(nil)  // all streams: keeps --json lines flowing to a pipe
         }
     }
 

@@ -102,9 +102,14 @@ func padLeft(_ s: String, _ width: Int) -> String {
 
 /// Writes a line to stderr.
 func printError(_ message: String) {
-    var line = message
-    line += "\n"
-    _ = line.withCString { fputs($0, stderr) }
+    let line = message + "\n"
+    let bytes = Array(line.utf8)
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeBufferPointer { write(2, $0.baseAddress! + offset, $0.count - offset) }
+        if n <= 0 { break }
+        offset += n
+    }
 }
 
 /// Sets the OpenMP thread count used by oneDNN's sgemm (libgomp reads

@@ -19,50 +19,52 @@ private let oneM = 1 << 20
 private let sixteenM = 1 << 24
 
 /// The workloads, in report order. Names, shapes and dtypes match benchmarks/torch_bench.py.
-let allWorkloads: [Workload] = [
-    Workload(name: "tiny_add", batch: 1000) {
-        let a = Tensor.randn([4]), b = Tensor.randn([4])
-        return { blackHole(a + b) }
-    },
-    Workload(name: "tiny_add_grad", batch: 1000) {
-        let a = Tensor.randn([4]), b = Tensor.randn([4])
-        a.requiresGrad = true
-        b.requiresGrad = true
-        return { blackHole(a + b) }
-    },
-    sgemm(256),
-    sgemm(1024),
-    sgemm(2048),
-    Workload(name: "exp_1m", batch: 1) {
-        let x = Tensor.randn([oneM])
-        return { blackHole(x.exp()) }
-    },
-    Workload(name: "exp_16m", batch: 1) {
-        let x = Tensor.randn([sixteenM])
-        return { blackHole(x.exp()) }
-    },
-    Workload(name: "add_1m", batch: 1) {
-        let a = Tensor.randn([oneM]), b = Tensor.randn([oneM])
-        return { blackHole(a + b) }
-    },
-    Workload(name: "add_16m", batch: 1) {
-        let a = Tensor.randn([sixteenM]), b = Tensor.randn([sixteenM])
-        return { blackHole(a + b) }
-    },
-    Workload(name: "sum_1m", batch: 1) {
-        let x = Tensor.randn([oneM])
-        return { blackHole(x.sum()) }
-    },
-    Workload(name: "sum_16m", batch: 1) {
-        let x = Tensor.randn([sixteenM])
-        return { blackHole(x.sum()) }
-    },
-    Workload(name: "softmax_4096x1024", batch: 1) {
-        let x = Tensor.randn([4096, 1024])
-        return { blackHole(x.softmax(dim: -1)) }
-    },
-    Workload(name: "mlp3_fwd_bwd", batch: 1) { makeMLP3() },
-]
+var allWorkloads: [Workload] {
+    [
+        Workload(name: "tiny_add", batch: 1000) {
+            let a = Tensor.randn([4]), b = Tensor.randn([4])
+            return { blackHole(a + b) }
+        },
+        Workload(name: "tiny_add_grad", batch: 1000) {
+            let a = Tensor.randn([4]), b = Tensor.randn([4])
+            a.requiresGrad = true
+            b.requiresGrad = true
+            return { blackHole(a + b) }
+        },
+        sgemm(256),
+        sgemm(1024),
+        sgemm(2048),
+        Workload(name: "exp_1m", batch: 1) {
+            let x = Tensor.randn([oneM])
+            return { blackHole(x.exp()) }
+        },
+        Workload(name: "exp_16m", batch: 1) {
+            let x = Tensor.randn([sixteenM])
+            return { blackHole(x.exp()) }
+        },
+        Workload(name: "add_1m", batch: 1) {
+            let a = Tensor.randn([oneM]), b = Tensor.randn([oneM])
+            return { blackHole(a + b) }
+        },
+        Workload(name: "add_16m", batch: 1) {
+            let a = Tensor.randn([sixteenM]), b = Tensor.randn([sixteenM])
+            return { blackHole(a + b) }
+        },
+        Workload(name: "sum_1m", batch: 1) {
+            let x = Tensor.randn([oneM])
+            return { blackHole(x.sum()) }
+        },
+        Workload(name: "sum_16m", batch: 1) {
+            let x = Tensor.randn([sixteenM])
+            return { blackHole(x.sum()) }
+        },
+        Workload(name: "softmax_4096x1024", batch: 1) {
+            let x = Tensor.randn([4096, 1024])
+            return { blackHole(x.softmax(dim: -1)) }
+        },
+        Workload(name: "mlp3_fwd_bwd", batch: 1) { makeMLP3() },
+    ]
+}
 
 private func sgemm(_ n: Int) -> Workload {
     Workload(name: "sgemm_\(n)", batch: 1) {

@@ -7,13 +7,26 @@ public struct Window2d: Sendable, Equatable {
     /// top, left, bottom, right
     public var padding: (Int, Int, Int, Int)
     public var input: (Int, Int)
+    /// Column layout: false is [N, C*kh*kw, L] (`F.unfold`); true is [C*kh*kw, N*L],
+    /// the operand of one GEMM for the whole batch.
+    public var batchInColumns: Bool
 
-    public init(kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int), padding: (Int, Int, Int, Int), input: (Int, Int)) {
+    public init(kernel: (Int, Int), stride: (Int, Int), dilation: (Int, Int), padding: (Int, Int, Int, Int), input: (Int, Int),
+                batchInColumns: Bool = false) {
         self.kernel = kernel
         self.stride = stride
         self.dilation = dilation
         self.padding = padding
         self.input = input
+        self.batchInColumns = batchInColumns
+    }
+
+    /// Offset of the first column row of (batch n, channel c), and the distance between
+    /// consecutive kernel positions, for `n` images of `c` channels.
+    func columnLayout(n: Int, c: Int, batch: Int, channels: Int) -> (base: Int, rowStride: Int) {
+        let kk = kernel.0 * kernel.1, l = outputHeight * outputWidth
+        if batchInColumns { return ((c * kk * batch + n) * l, batch * l) }
+        return ((n * channels + c) * kk * l, l)
     }
 
     public var outputHeight: Int { (input.0 + padding.0 + padding.2 - dilation.0 * (kernel.0 - 1) - 1) / stride.0 + 1 }
@@ -21,6 +34,7 @@ public struct Window2d: Sendable, Equatable {
 
     public static func == (a: Window2d, b: Window2d) -> Bool {
         a.kernel == b.kernel && a.stride == b.stride && a.dilation == b.dilation && a.padding == b.padding && a.input == b.input
+            && a.batchInColumns == b.batchInColumns
     }
 }
 
@@ -53,9 +67,10 @@ extension CPUBackend {
             for plane in s..<e {
                 let b = plane / c, ch = plane % c
                 let xBase = px + b * xs[0] + ch * xs[1]
-                var out = pc + (b * c + ch) * kh * kw * oh * ow
+                let (base, rowStride) = w.columnLayout(n: b, c: ch, batch: n, channels: c)
                 for ki in 0..<kh {
                     for kj in 0..<kw {
+                        var out = pc + base + (ki * kw + kj) * rowStride
                         for oi in 0..<oh {
                             let ii = oi * w.stride.0 - w.padding.0 + ki * w.dilation.0
                             if ii < 0 || ii >= h {
@@ -101,9 +116,10 @@ extension CPUBackend {
         Threading.parallelFor(planes, grain: Swift.max(1, 4096 / Swift.max(oh * ow * kh * kw, 1))) { s, e in
             for plane in s..<e {
                 let xBase = px + plane * h * wd
-                var src = pc + plane * kh * kw * oh * ow
+                let (base, rowStride) = w.columnLayout(n: plane / c, c: plane % c, batch: n, channels: c)
                 for ki in 0..<kh {
                     for kj in 0..<kw {
+                        var src = pc + base + (ki * kw + kj) * rowStride
                         for oi in 0..<oh {
                             let ii = oi * w.stride.0 - w.padding.0 + ki * w.dilation.0
                             if ii >= 0 && ii < h {

@@ -14,7 +14,9 @@ extension Tensor {
         try check(w.dilation.0 > 0 && w.dilation.1 > 0, "unfold: dilation should be greater than zero")
         let oh = w.outputHeight, ow = w.outputWidth
         try check(oh > 0 && ow > 0, "Given input with spatial size (\(shape[2]), \(shape[3])), kernel_size=(\(w.kernel.0), \(w.kernel.1)), dilation=(\(w.dilation.0), \(w.dilation.1)), padding=(\(w.padding.0), \(w.padding.1)), calculated shape of the array of sliding blocks as (\(oh), \(ow)), but its components must be at least one.")
-        let cols = Tensor(uninitializedShape: [shape[0], shape[1] * w.kernel.0 * w.kernel.1, oh * ow], dtype: dtype, device: device)
+        let k = shape[1] * w.kernel.0 * w.kernel.1
+        let colShape = w.batchInColumns ? [k, shape[0] * oh * ow] : [shape[0], k, oh * ow]
+        let cols = Tensor(uninitializedShape: colShape, dtype: dtype, device: device)
         backend(for: device).im2col(self, window: w, into: cols)
         if needsGrad(self) {
             let inShape = shape
@@ -28,8 +30,9 @@ extension Tensor {
     /// Sums [N, C*kh*kw, L] patches into [N, C, H, W] (`F.fold`, col2im).
     public func col2im(window w: Window2d, batch: Int, channels: Int) -> Tensor {
         run { () throws(TorchError) -> Tensor in
-            try check(rank == 3 && shape[1] == channels * w.kernel.0 * w.kernel.1 && shape[2] == w.outputHeight * w.outputWidth,
-                      "fold: expected input of size [\(batch), \(channels * w.kernel.0 * w.kernel.1), \(w.outputHeight * w.outputWidth)], but got \(shapeString(shape))")
+            let k = channels * w.kernel.0 * w.kernel.1, l = w.outputHeight * w.outputWidth
+            let expected = w.batchInColumns ? [k, batch * l] : [batch, k, l]
+            try check(shape == expected, "fold: expected input of size \(shapeString(expected)), but got \(shapeString(shape))")
             let x = Tensor.zeros([batch, channels, w.input.0, w.input.1], dtype: dtype, device: device)
             backend(for: device).col2im(contiguous(), window: w, into: x)
             if needsGrad(self) {
