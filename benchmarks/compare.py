@@ -9,8 +9,8 @@ in a fresh process, so that machine drift hits both sides alike.
     swift build -c release --scratch-path .build-release --product swifttorch-bench
     python3 benchmarks/compare.py [--rounds R] [--threads N] [NAME...]
 
-The Python that runs torch_bench.py is --python, else $TORCH_BENCH_PYTHON, else
-this interpreter; it must be able to `import torch`.
+The Python that runs torch_bench.py is --python, else $TORCH_BENCH_PYTHON, else the
+first of this interpreter and .build-torch-venv/bin/python that can `import torch`.
 """
 import argparse
 import json
@@ -33,6 +33,21 @@ def default_threads():
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+def find_python(explicit):
+    """The interpreter for torch_bench.py: the one given, or the first that imports torch."""
+    if explicit:
+        return explicit
+    candidates = [os.environ.get("TORCH_BENCH_PYTHON"), sys.executable,
+                  os.path.join(ROOT, ".build-torch-venv", "bin", "python")]
+    for c in candidates:
+        if c and os.path.exists(c):
+            ok = subprocess.run([c, "-c", "import torch"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL).returncode == 0
+            if ok:
+                return c
+    return None
 
 
 def run_json(cmd):
@@ -64,11 +79,11 @@ def format_duration(s):
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--swift-bin", default=None, help="path of swifttorch-bench (default: the release build)")
-    p.add_argument("--python", default=os.environ.get("TORCH_BENCH_PYTHON", sys.executable),
-                   help="Python with torch for torch_bench.py")
+    p.add_argument("--python", default=None, help="Python with torch for torch_bench.py")
     p.add_argument("--threads", type=int, default=default_threads(), help="threads for both sides (default: all cores)")
     p.add_argument("--min-time", type=float, default=None, help="seconds to measure each workload (both sides)")
-    p.add_argument("--rounds", type=int, default=1, help="interleaved rounds; the table shows each side's median")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="interleaved rounds (default 3); the table shows each side's median over rounds")
     p.add_argument("--json-out", default=None, help="also write the raw results to this file as JSON")
     p.add_argument("names", nargs="*", metavar="NAME")
     args = p.parse_args(argv)
@@ -78,6 +93,9 @@ def main(argv=None):
         p.error("swifttorch-bench not found; build it with "
                 "`swift build -c release --scratch-path .build-release --product swifttorch-bench`")
     torch_script = os.path.join(HERE, "torch_bench.py")
+    python = find_python(args.python)
+    if python is None:
+        p.error("no Python that can `import torch`; pass --python or set TORCH_BENCH_PYTHON")
 
     common = ["--json", "--threads", str(args.threads)]
     if args.min_time is not None:
@@ -93,7 +111,7 @@ def main(argv=None):
         for name in names:
             for label, cmd, store in (
                 ("swift", [swift_bin] + common + [name], ours),
-                ("torch", [args.python, torch_script] + common + [name], theirs),
+                ("torch", [python, torch_script] + common + [name], theirs),
             ):
                 try:
                     value = run_json(cmd).get(name)
@@ -105,7 +123,8 @@ def main(argv=None):
                 print(f"round {r + 1}/{args.rounds} {label:5} {name:<20} {format_duration(value)}",
                       file=sys.stderr, flush=True)
 
-    print(f"\nthreads: {args.threads}; median seconds per call"
+    print(f"\nSwiftTorch: {swift_bin}\nPyTorch: {python}")
+    print(f"threads: {args.threads}; median seconds per call"
           + (f", median of {args.rounds} rounds" if args.rounds > 1 else "") + "\n")
     print("| workload | SwiftTorch | PyTorch | ratio (PyTorch/ours) |")
     print("|---|---:|---:|---:|")
