@@ -38,11 +38,83 @@ public final class Storage: @unchecked Sendable {
     init(byteCount: Int, device: Device = .cpu) {
         self.byteCount = byteCount
         self.device = device
-        var p: UnsafeMutableRawPointer? = nil
-        posix_memalign(&p, 64, max(byteCount, 64))
-        guard let p else { fatalError("out of memory allocating \(byteCount) bytes") }
-        self.data = p
+        self.data = CPUAllocator.allocate(byteCount)
     }
 
-    deinit { free(data) }
+    deinit { CPUAllocator.release(data, byteCount) }
+}
+
+/// The CPU allocator: 64-byte aligned blocks; blocks of 64 KiB and more are kept in
+/// size buckets (at most 25% rounding) and reused, so large temporaries do not go
+/// back to the kernel and fault in again on every op.
+public enum CPUAllocator {
+    static let cacheThreshold = 1 << 16
+    static let lock = SpinLock()
+    nonisolated(unsafe) static var cache: [Int: [UnsafeMutableRawPointer]] = [:]
+    nonisolated(unsafe) static var cached = 0
+    nonisolated(unsafe) static var inUse = 0
+    nonisolated(unsafe) static var peakInUse = 0
+    /// Bytes the cache may hold before freeing returned blocks.
+    nonisolated(unsafe) public static var cacheLimit = 1 << 31
+
+    static func bucket(_ n: Int) -> Int {
+        if n < cacheThreshold { return Swift.max(n, 64) }
+        let top = Int.bitWidth - 1 - n.leadingZeroBitCount
+        let step = 1 << (top - 2)
+        return (n + step - 1) / step * step
+    }
+
+    static func allocate(_ byteCount: Int) -> UnsafeMutableRawPointer {
+        let size = bucket(byteCount)
+        if size >= cacheThreshold {
+            let reused: UnsafeMutableRawPointer? = lock.withLock {
+                inUse += size
+                peakInUse = Swift.max(peakInUse, inUse)
+                guard var list = cache[size], let p = list.popLast() else { return nil }
+                cache[size] = list
+                cached -= size
+                return p
+            }
+            if let reused { return reused }
+        }
+        var p: UnsafeMutableRawPointer? = nil
+        posix_memalign(&p, 64, size)
+        if p == nil {
+            emptyCache()
+            posix_memalign(&p, 64, size)
+        }
+        guard let p else { fatalError("out of memory allocating \(byteCount) bytes") }
+        return p
+    }
+
+    static func release(_ p: UnsafeMutableRawPointer, _ byteCount: Int) {
+        let size = bucket(byteCount)
+        if size >= cacheThreshold {
+            let keep: Bool = lock.withLock {
+                inUse -= size
+                guard cached + size <= cacheLimit else { return false }
+                cache[size, default: []].append(p)
+                cached += size
+                return true
+            }
+            if keep { return }
+        }
+        free(p)
+    }
+
+    /// Frees every cached block (`torch.cuda.empty_cache`'s CPU counterpart).
+    public static func emptyCache() {
+        let blocks: [UnsafeMutableRawPointer] = lock.withLock {
+            let all = cache.values.flatMap { $0 }
+            cache = [:]
+            cached = 0
+            return all
+        }
+        for b in blocks { free(b) }
+    }
+
+    /// Bytes in live large blocks, the peak of that, and bytes held by the cache.
+    public static var statistics: (allocated: Int, peak: Int, cached: Int) {
+        lock.withLock { (inUse, peakInUse, cached) }
+    }
 }

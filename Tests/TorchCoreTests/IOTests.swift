@@ -88,9 +88,14 @@ struct IOTests {
     }
 
     @Test func resumedTrainingContinuesExactly() throws {
+        // explicit generators only: other tests use the default one concurrently
+        let dropoutGenerator = Generator(seed: 3)
         func makeRun() -> (Module, Optimizer, DataLoader<TensorDataset, [Tensor]>) {
-            manualSeed(11)
+            dropoutGenerator.manualSeed(3)
             let m = Sequential(Linear(4, 8), ReLU(), Linear(8, 3))
+            for (k, p) in m.parameters().enumerated() {
+                withNoGrad { _ = p.copy_(Tensor.randn(p.shape, generator: Generator(seed: UInt64(100 + k))) * 0.3) }
+            }
             let opt = Adam(m.parameters(), lr: 0.01)
             let x = Tensor.randn([40, 4], generator: Generator(seed: 1)), y = Tensor.randint(low: 0, high: 3, [40], generator: Generator(seed: 2))
             return (m, opt, DataLoader(TensorDataset(x, y), batchSize: 8, shuffle: true, seed: 5))
@@ -98,7 +103,7 @@ struct IOTests {
         func epoch(_ m: Module, _ opt: Optimizer, _ loader: DataLoader<TensorDataset, [Tensor]>) -> [Double] {
             var losses: [Double] = []
             for b in loader {
-                let loss = F.crossEntropy(F.dropout(m(b[0]), p: 0.2), b[1])
+                let loss = F.crossEntropy(F.dropout(m(b[0]), p: 0.2, generator: dropoutGenerator), b[1])
                 opt.zeroGrad()
                 loss.backward()
                 opt.step()
@@ -113,14 +118,15 @@ struct IOTests {
         var first = (0..<2).flatMap { _ in epoch(m2, o2, l2) }
         let path = "\(Self.dir)/resume.safetensors"
         try TrainingCheckpoint(model: m2.stateDict(), optimizer: o2.stateDict(), epoch: 2,
-                               rngStates: ["default": Generator.default.state, "loader": l2.shuffleGenerator!.state]).save(to: path)
+                               rngStates: ["dropout": dropoutGenerator.state, "loader": l2.shuffleGenerator!.state]).save(to: path)
+        withNoGrad { _ = Tensor.rand([7], generator: dropoutGenerator) }   // the stopped run's generator moves on
         let (m3, o3, l3) = makeRun()
         let ck = try TrainingCheckpoint.load(from: path)
         try m3.loadStateDict(ck.model)
         try o3.loadStateDict(ck.optimizer!)
         l3.epoch = ck.epoch
         l3.shuffleGenerator!.state = ck.rngStates["loader"]!
-        Generator.default.state = ck.rngStates["default"]!
+        dropoutGenerator.state = ck.rngStates["dropout"]!
         first += (0..<2).flatMap { _ in epoch(m3, o3, l3) }
         #expect(first == full)
     }

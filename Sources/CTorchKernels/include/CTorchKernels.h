@@ -7,6 +7,15 @@
 extern "C" {
 #endif
 
+/// A unit of parallel work: chunk `chunk` of a loop.
+typedef void (*st_chunk_fn)(void *ctx, int64_t chunk);
+/// Runs fn(ctx, 0..<chunks) on the OpenMP pool shared with oneDNN (serially when
+/// there is none, or when already inside a parallel region).
+void st_parallel_chunks(int64_t chunks, st_chunk_fn fn, void *ctx);
+/// Threads of the shared pool, and setting them (`omp_set_num_threads`).
+int st_max_threads(void);
+void st_set_num_threads(int n);
+
 /// 1 when the CPU runs the AVX-512 kernels, 0 when the portable ones run.
 int st_has_avx512(void);
 

@@ -1,21 +1,30 @@
 import Dispatch
+import CTorchKernels
 
 /// Raw pointer wrapper that may cross into `concurrentPerform` closures.
 struct SendablePointer: @unchecked Sendable {
     let raw: UnsafeMutableRawPointer
 }
 
-/// CPU threading: work above a size threshold is split across the cores.
+/// CPU threading: work above a size threshold is split across the cores, on the
+/// OpenMP thread pool that oneDNN's GEMMs also use.
 public enum Threading {
     nonisolated(unsafe) static var threadCount: Int = {
-        if let s = getenvString("SWIFTTORCH_NUM_THREADS"), let n = Int(s), n > 0 { return n }
-        return max(1, ProcessInfoLite.activeProcessorCount)
+        if let s = getenvString("SWIFTTORCH_NUM_THREADS"), let n = Int(s), n > 0 {
+            st_set_num_threads(Int32(n))
+            return n
+        }
+        return Swift.max(1, Int(st_max_threads()))
     }()
 
-    /// Number of threads used by CPU kernels (`torch.get_num_threads()`).
+    /// Number of threads used by CPU kernels and GEMMs (`torch.get_num_threads()` /
+    /// `torch.set_num_threads()`).
     public static var numThreads: Int {
         get { threadCount }
-        set { threadCount = max(1, newValue) }
+        set {
+            threadCount = Swift.max(1, newValue)
+            st_set_num_threads(Int32(threadCount))
+        }
     }
 
     /// Elements below which an elementwise kernel runs on one thread.
@@ -29,16 +38,26 @@ public enum Threading {
             body(0, total)
             return
         }
-        let chunks = min(threads, (total + grain - 1) / grain)
+        let chunks = Swift.min(threads, (total + grain - 1) / grain)
         withoutActuallyEscaping(body) { body in
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let start = total * c / chunks
-                let end = total * (c + 1) / chunks
-                box.value(start, end)
+            var job = ParallelJob(total: total, chunks: chunks, body: body)
+            withUnsafeMutablePointer(to: &job) { p in
+                st_parallel_chunks(Int64(chunks), runParallelChunk, UnsafeMutableRawPointer(p))
             }
         }
     }
+}
+
+struct ParallelJob {
+    let total: Int
+    let chunks: Int
+    let body: (Int, Int) -> Void
+}
+
+private func runParallelChunk(_ ctx: UnsafeMutableRawPointer?, _ chunk: Int64) {
+    let job = ctx!.assumingMemoryBound(to: ParallelJob.self)
+    let c = Int(chunk)
+    job.pointee.body(job.pointee.total * c / job.pointee.chunks, job.pointee.total * (c + 1) / job.pointee.chunks)
 }
 
 struct UncheckedBox<T>: @unchecked Sendable {
