@@ -147,6 +147,27 @@ def mlp3_fwd_bwd():
     return step
 
 
+def digits_cnn_step():
+    nn = torch.nn
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(),
+        nn.MaxPool2d(2), nn.Flatten(),
+        nn.Linear(512, 64), nn.ReLU(), nn.Linear(64, 10))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x = torch.rand(32, 1, 8, 8)
+    y = torch.randint(0, 10, (32,))
+
+    def step():
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
 # name -> (builder, calls per timed sample); same order and batches as the Swift side.
 WORKLOADS = {
     "tiny_add": (tiny_add, 1000),
@@ -162,6 +183,7 @@ WORKLOADS = {
     "sum_16m": (sum_(SIXTEEN_M), 1),
     "softmax_4096x1024": (softmax_4096x1024, 1),
     "mlp3_fwd_bwd": (mlp3_fwd_bwd, 1),
+    "digits_cnn_step": (digits_cnn_step, 1),
 }
 
 

@@ -63,6 +63,7 @@ var allWorkloads: [Workload] {
             return { blackHole(x.softmax(dim: -1)) }
         },
         Workload(name: "mlp3_fwd_bwd", batch: 1) { makeMLP3() },
+        Workload(name: "digits_cnn_step", batch: 1) { makeDigitsCNNStep() },
     ]
 }
 
@@ -113,6 +114,27 @@ private func makeMLP3() -> () -> Void {
         let loss = -(logits.logSoftmax(dim: 1).gather(1, targetColumn)).mean()
         loss.backward()
         for p in params { p.grad = nil }
+        blackHole(loss)
+    }
+}
+
+/// One Adam training step of the digits CNN (conv 1->16, conv 16->32, max-pool,
+/// linear 512->64, linear 64->10; batch 32 of 1x8x8).
+private func makeDigitsCNNStep() -> () -> Void {
+    manualSeed(0)
+    let model = Sequential(
+        Conv2d(1, 16, kernelSize: 3, padding: 1), ReLU(),
+        Conv2d(16, 32, kernelSize: 3, padding: 1), ReLU(),
+        MaxPool2d(2), Flatten(),
+        Linear(512, 64), ReLU(), Linear(64, 10))
+    let opt = Adam(model.parameters(), lr: 1e-3)
+    let x = Tensor.rand([32, 1, 8, 8])
+    let y = Tensor.randint(low: 0, high: 10, [32])
+    return {
+        let loss = F.crossEntropy(model(x), y)
+        opt.zeroGrad()
+        loss.backward()
+        opt.step()
         blackHole(loss)
     }
 }

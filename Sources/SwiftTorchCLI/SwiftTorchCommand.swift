@@ -21,13 +21,15 @@ struct Train: ParsableCommand {
     @Option(help: "Model: \(ModelKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var model: String = "cnn"
     @Option(help: "Number of epochs.")
-    var epochs: Int = 12
+    var epochs: Int = 20
     @Option(name: .customLong("batch-size"), help: "Batch size.")
     var batchSize: Int = 32
     @Option(help: "Optimizer: \(OptimizerKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: String = "adam"
     @Option(help: "Learning rate.")
-    var lr: Double = 1e-3
+    var lr: Double = 2e-3
+    @Option(help: "Learning-rate schedule per step: cosine (annealed to 0 over the run) or none.")
+    var schedule: String = "cosine"
     @Option(help: "Random seed (same seed, same losses).")
     var seed: UInt64 = 0
     @Option(help: "Checkpoint to resume from.")
@@ -43,6 +45,7 @@ struct Train: ParsableCommand {
         guard DatasetKind(rawValue: dataset) != nil else { throw ValidationError("unknown dataset '\(dataset)'") }
         guard ModelKind(rawValue: model) != nil else { throw ValidationError("unknown model '\(model)'") }
         guard OptimizerKind(rawValue: optimizer) != nil else { throw ValidationError("unknown optimizer '\(optimizer)'") }
+        guard schedule == "cosine" || schedule == "none" else { throw ValidationError("unknown schedule '\(schedule)'") }
         guard epochs > 0, batchSize > 0, lr > 0 else { throw ValidationError("epochs, batch size and learning rate must be positive") }
     }
 
@@ -55,11 +58,13 @@ struct Train: ParsableCommand {
         let net = ModelKind(rawValue: model)!.make(channels: shape[1], height: shape[2], width: shape[3], classes: trainSet.classes)
         let opt = OptimizerKind(rawValue: optimizer)!.make(net.parameters(), lr: lr)
         let loader = DataLoader(trainSet, batchSize: batchSize, shuffle: true, numWorkers: workers, seed: seed)
+        let scheduler: LRScheduler? = schedule == "cosine" ? CosineAnnealingLR(opt, tMax: epochs * loader.count) : nil
         var startEpoch = 0
         if let resume {
             let ckpt = try TrainingCheckpoint.load(from: resume)
             try net.loadStateDict(ckpt.model)
             if let o = ckpt.optimizer { try opt.loadStateDict(o) }
+            if let s = ckpt.scheduler { scheduler?.loadStateDict(s) }
             startEpoch = ckpt.epoch
             loader.epoch = ckpt.epoch
             if let s = ckpt.rngStates["loader"], let g = loader.shuffleGenerator { g.state = s }
@@ -80,6 +85,7 @@ struct Train: ParsableCommand {
                 opt.zeroGrad()
                 loss.backward()
                 opt.step()
+                scheduler?.step()
                 let l = loss.item(Double.self)
                 step += 1
                 if logSteps { print("step \(epoch * loader.count + step) loss \(l)") }
@@ -91,7 +97,7 @@ struct Train: ParsableCommand {
             accuracy = evaluate(net, testSet)
             bar.finish("loss \(fmt(lossSum / Double(max(seen, 1)), 4)) train acc \(fmt(Double(correct) / Double(max(seen, 1)), 4)) test acc \(fmt(accuracy, 4))")
             let ckpt = TrainingCheckpoint(
-                model: net.stateDict(), optimizer: opt.stateDict(), epoch: epoch + 1, step: (epoch + 1) * loader.count,
+                model: net.stateDict(), optimizer: opt.stateDict(), scheduler: scheduler?.stateDict, epoch: epoch + 1, step: (epoch + 1) * loader.count,
                 rngStates: ["default": Generator.default.state, "loader": loader.shuffleGenerator?.state ?? []],
                 info: ["model": model, "dataset": dataset, "optimizer": optimizer])
             try ckpt.save(to: "\(output)/checkpoint.safetensors")
