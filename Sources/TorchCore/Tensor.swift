@@ -4,10 +4,10 @@
 /// `Tensor` has reference semantics: in-place operations (`add_`, `zero_`, optimizer
 /// steps) change it for every holder, and views share its storage.
 public final class Tensor: @unchecked Sendable {
-    public internal(set) var storage: Storage
-    public internal(set) var shape: [Int]
-    public internal(set) var strides: [Int]
-    public internal(set) var storageOffset: Int
+    public let storage: Storage
+    public let shape: [Int]
+    public let strides: [Int]
+    public let storageOffset: Int
     public let dtype: DType
 
     // Autograd state.
@@ -37,6 +37,15 @@ public final class Tensor: @unchecked Sendable {
         self.storage = Storage(byteCount: n * dtype.itemSize, device: device)
         self.shape = shape
         self.strides = contiguousStrides(shape)
+        self.storageOffset = 0
+        self.dtype = dtype
+    }
+
+    /// A new contiguous tensor whose caller already has the contiguous strides of `shape`.
+    init(uninitializedShape shape: [Int], strides: [Int], dtype: DType, device: Device = .cpu) {
+        self.storage = Storage(byteCount: shapeNumel(shape) * dtype.itemSize, device: device)
+        self.shape = shape
+        self.strides = strides
         self.storageOffset = 0
         self.dtype = dtype
     }

@@ -59,19 +59,18 @@ public class Node: CustomStringConvertible {
 }
 
 /// The node that adds a leaf's incoming gradient into its `.grad`.
+/// Holds its leaf strongly, like PyTorch's AccumulateGrad (the leaf refers back to
+/// it only weakly), so leaves carry no weak references on the hot path.
 final class AccumulateGrad: Node {
-    weak var variable: Tensor?
-    // Holds the leaf alive while the graph exists, like PyTorch's AccumulateGrad.
-    var strongVariable: Tensor?
+    let variable: Tensor
 
     init(variable: Tensor) {
         self.variable = variable
-        self.strongVariable = variable
         super.init(name: "AccumulateGrad", nextEdges: [], outputMeta: [(variable.shape, variable.dtype)], backward: nil)
     }
 
     override func apply(_ grads: [Tensor?]) throws(TorchError) -> [Tensor?] {
-        guard let variable = strongVariable ?? variable, let g = grads.first ?? nil else { return [] }
+        guard let g = grads.first ?? nil else { return [] }
         variable.accumulateGrad(g)
         return []
     }

@@ -86,7 +86,6 @@ extension Tensor {
     func gradAccumulator() -> AccumulateGrad {
         if let cached = extra?.accumulator?.node { return cached }
         let node = AccumulateGrad(variable: self)
-        node.strongVariable = nil
         let cache = AccumulatorCache()
         cache.node = node
         extraState.accumulator = cache

@@ -139,7 +139,7 @@ public enum BinaryOp: Sendable {
 func binaryOp(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws(TorchError) -> Tensor {
     let shape = try broadcastShapes(a.shape, b.shape, op: op.name)
     try checkSameDevice(a, b, op: op.name)
-    var common = op.isLogical ? DType.bool : resultType(a, b)
+    var common = op.isLogical ? DType.bool : resultType2(a, b)
     if op.promotesIntToFloat && !common.isFloatingPoint { common = DType.defaultFloat }
     try checkBinaryDTypes(op, common)
     let outType = (op.isComparison || op.isLogical) ? DType.bool : common
@@ -155,8 +155,15 @@ func binaryOp(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws(TorchError) -> Te
             throw TorchError("Integers to negative integer powers are not allowed.")
         }
     }
-    let out = Tensor(uninitializedShape: shape, dtype: outType, device: a.device)
-    try backend(for: a.device).binary(op, ca.expandedView(to: shape), cb.expandedView(to: shape), out)
+    // reuse the strides array of a contiguous operand of the output's shape
+    let out: Tensor
+    if ca.shape == shape && ca.isContiguous {
+        out = Tensor(uninitializedShape: shape, strides: ca.strides, dtype: outType, device: a.device)
+    } else {
+        out = Tensor(uninitializedShape: shape, dtype: outType, device: a.device)
+    }
+    try backend(for: a.device).binary(op, ca.shape == shape ? ca : ca.expandedView(to: shape),
+                                      cb.shape == shape ? cb : cb.expandedView(to: shape), out)
     if op.isDifferentiable && needsGrad(a, b) && outType.isFloatingPoint {
         record(op.nodeName, inputs: [a, b], outputs: [out]) { node in
             let sa = op.savesInputs ? SavedTensor(a) : nil

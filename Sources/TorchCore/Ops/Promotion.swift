@@ -42,6 +42,16 @@ public func resultType(_ tensors: Tensor...) -> DType {
     return s.result
 }
 
+/// The two-operand case without an array (the hot path of binary ops).
+@inline(__always)
+func resultType2(_ a: Tensor, _ b: Tensor) -> DType {
+    if a.dtype == b.dtype { return a.dtype }
+    var s = ResultTypeState()
+    s.add(a)
+    s.add(b)
+    return s.result
+}
+
 func resultType(_ tensors: [Tensor]) -> DType {
     var s = ResultTypeState()
     for t in tensors { s.add(t) }

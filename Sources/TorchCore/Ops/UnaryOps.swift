@@ -166,7 +166,8 @@ func unaryOp(_ op: UnaryOp, _ x: Tensor) throws(TorchError) -> Tensor {
         throw TorchError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
     }
     let input = computeType == x.dtype ? x : try x.cast(to: computeType)
-    let out = Tensor(uninitializedShape: x.shape, dtype: outType, device: x.device)
+    let out = x.isContiguous ? Tensor(uninitializedShape: x.shape, strides: x.strides, dtype: outType, device: x.device)
+                             : Tensor(uninitializedShape: x.shape, dtype: outType, device: x.device)
     try backend(for: x.device).unary(op, input, out)
     if op.isDifferentiable && x.requiresGrad && GradMode.isEnabled {
         record(op.nodeName, inputs: [x], outputs: [out]) { node in
