@@ -62,8 +62,8 @@ extension CPUBackend {
         let px = x.pointer(as: T.self), pc = cols.pointer(as: T.self)
         let xs = x.strides
         let zero = T(double: 0)
-        let planes = n * c
-        Threading.parallelFor(planes, grain: Swift.max(1, 4096 / Swift.max(oh * ow * kh * kw, 1))) { s, e in
+        let ranges = validColumns(w)
+        Threading.parallelFor(n * c, grain: Swift.max(1, 4096 / Swift.max(oh * ow * kh * kw, 1))) { s, e in
             for plane in s..<e {
                 let b = plane / c, ch = plane % c
                 let xBase = px + b * xs[0] + ch * xs[1]
@@ -71,22 +71,40 @@ extension CPUBackend {
                 for ki in 0..<kh {
                     for kj in 0..<kw {
                         var out = pc + base + (ki * kw + kj) * rowStride
+                        let (lo, hi) = ranges[kj]
+                        let jOffset = kj * w.dilation.1 - w.padding.1
                         for oi in 0..<oh {
                             let ii = oi * w.stride.0 - w.padding.0 + ki * w.dilation.0
-                            if ii < 0 || ii >= h {
-                                for oj in 0..<ow { out[oj] = zero }
+                            if ii < 0 || ii >= h || lo >= hi {
+                                out.update(repeating: zero, count: ow)
                             } else {
+                                if lo > 0 { out.update(repeating: zero, count: lo) }
                                 let row = xBase + ii * xs[2]
-                                for oj in 0..<ow {
-                                    let jj = oj * w.stride.1 - w.padding.1 + kj * w.dilation.1
-                                    out[oj] = (jj < 0 || jj >= wd) ? zero : row[jj * xs[3]]
+                                let sj = w.stride.1 * xs[3]
+                                var src = row + (lo * w.stride.1 + jOffset) * xs[3]
+                                if sj == 1 {
+                                    (out + lo).update(from: src, count: hi - lo)
+                                } else {
+                                    for oj in lo..<hi { out[oj] = src.pointee; src += sj }
                                 }
+                                if hi < ow { (out + hi).update(repeating: zero, count: ow - hi) }
                             }
                             out += ow
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// For each kernel column kj, the output columns [lo, hi) whose input column is inside the image.
+    private func validColumns(_ w: Window2d) -> [(Int, Int)] {
+        (0..<w.kernel.1).map { kj in
+            let offset = kj * w.dilation.1 - w.padding.1
+            var lo = 0, hi = w.outputWidth
+            while lo < hi && lo * w.stride.1 + offset < 0 { lo += 1 }
+            while hi > lo && (hi - 1) * w.stride.1 + offset >= w.input.1 { hi -= 1 }
+            return (lo, hi)
         }
     }
 
@@ -111,22 +129,26 @@ extension CPUBackend {
         let oh = w.outputHeight, ow = w.outputWidth
         let (kh, kw) = w.kernel
         let px = x.pointer(as: T.self), pc = cols.pointer(as: T.self)
-        let planes = n * c
+        let ranges = validColumns(w)
         // x is contiguous and zero-filled by the caller
-        Threading.parallelFor(planes, grain: Swift.max(1, 4096 / Swift.max(oh * ow * kh * kw, 1))) { s, e in
+        Threading.parallelFor(n * c, grain: Swift.max(1, 4096 / Swift.max(oh * ow * kh * kw, 1))) { s, e in
             for plane in s..<e {
                 let xBase = px + plane * h * wd
                 let (base, rowStride) = w.columnLayout(n: plane / c, c: plane % c, batch: n, channels: c)
                 for ki in 0..<kh {
                     for kj in 0..<kw {
                         var src = pc + base + (ki * kw + kj) * rowStride
+                        let (lo, hi) = ranges[kj]
+                        let jOffset = kj * w.dilation.1 - w.padding.1
                         for oi in 0..<oh {
                             let ii = oi * w.stride.0 - w.padding.0 + ki * w.dilation.0
-                            if ii >= 0 && ii < h {
-                                let row = xBase + ii * wd
-                                for oj in 0..<ow {
-                                    let jj = oj * w.stride.1 - w.padding.1 + kj * w.dilation.1
-                                    if jj >= 0 && jj < wd { row[jj] = plus(row[jj], src[oj]) }
+                            if ii >= 0 && ii < h && lo < hi {
+                                let row = xBase + ii * wd + jOffset
+                                let sj = w.stride.1
+                                if sj == 1 {
+                                    for oj in lo..<hi { row[oj] = plus(row[oj], src[oj]) }
+                                } else {
+                                    for oj in lo..<hi { row[oj * sj] = plus(row[oj * sj], src[oj]) }
                                 }
                             }
                             src += ow
@@ -164,29 +186,35 @@ extension CPUBackend {
                 let b = plane / c, ch = plane % c
                 let xBase = px + b * xs[0] + ch * xs[1]
                 for oi in 0..<oh {
+                    let i0 = oi * w.stride.0 - w.padding.0
+                    let kiLo = i0 >= 0 ? 0 : (-i0 + w.dilation.0 - 1) / w.dilation.0
+                    var kiHi = kh
+                    while kiHi > kiLo && i0 + (kiHi - 1) * w.dilation.0 >= h { kiHi -= 1 }
                     for oj in 0..<ow {
-                        var best = -Double.infinity
+                        let j0 = oj * w.stride.1 - w.padding.1
+                        let kjLo = j0 >= 0 ? 0 : (-j0 + w.dilation.1 - 1) / w.dilation.1
+                        var kjHi = kw
+                        while kjHi > kjLo && j0 + (kjHi - 1) * w.dilation.1 >= wd { kjHi -= 1 }
                         var bestIndex = -1
-                        var bestValue = T(double: 0)
-                        for ki in 0..<kh {
-                            let ii = oi * w.stride.0 - w.padding.0 + ki * w.dilation.0
-                            if ii < 0 || ii >= h { continue }
-                            for kj in 0..<kw {
-                                let jj = oj * w.stride.1 - w.padding.1 + kj * w.dilation.1
-                                if jj < 0 || jj >= wd { continue }
-                                let v = xBase[ii * xs[2] + jj * xs[3]]
+                        var best = T(double: 0)
+                        var bestValue = -Double.infinity
+                        search: for ki in kiLo..<kiHi {
+                            let ii = i0 + ki * w.dilation.0
+                            let row = xBase + ii * xs[2]
+                            for kj in kjLo..<kjHi {
+                                let jj = j0 + kj * w.dilation.1
+                                let v = row[jj * xs[3]]
                                 let d = v.doubleValue
-                                if d > best || d.isNaN || bestIndex < 0 {
-                                    best = d
+                                if d > bestValue || bestIndex < 0 || d.isNaN {
+                                    bestValue = d
+                                    best = v
                                     bestIndex = ii * wd + jj
-                                    bestValue = v
-                                    if d.isNaN { break }
+                                    if d.isNaN { break search }
                                 }
                             }
-                            if best.isNaN { break }
                         }
                         let o = (plane * oh + oi) * ow + oj
-                        po[o] = bestValue
+                        po[o] = best
                         pi[o] = Int64(bestIndex)
                     }
                 }
