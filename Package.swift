@@ -22,7 +22,7 @@ let package = Package(
             dependencies: ["CDNNL", "CTorchKernels", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .target(name: "TorchNN", dependencies: ["TorchCore"]),
-        .target(name: "TorchOptim", dependencies: ["TorchCore"]),
+        .target(name: "TorchOptim", dependencies: ["TorchCore", "CTorchKernels"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(name: "TorchData", dependencies: ["TorchCore", "CZlib"]),
         .target(name: "TorchIO", dependencies: ["TorchCore", "TorchNN", "TorchOptim"]),

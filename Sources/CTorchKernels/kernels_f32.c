@@ -286,3 +286,28 @@ void st_gemm_f64(int64_t M, int64_t N, int64_t K,
         }
     }
 }
+
+void st_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, int64_t n,
+                 float lr, float beta1, float beta2, float eps, float wd, int decoupled, int maximize,
+                 float bias_correction1, float bias_correction2_sqrt) {
+    const float step_size = lr / bias_correction1;
+    const float decay = 1.0f - lr * wd;
+    const float w1 = 1.0f - beta1, w2 = 1.0f - beta2;
+    for (int64_t i = 0; i < n; i++) {
+        float grad = maximize ? -g[i] : g[i];
+        float param = p[i];
+        if (decoupled) param *= decay;
+        else if (wd != 0.0f) grad = grad + wd * param;
+        float mi = m[i] + w1 * (grad - m[i]);
+        float vi = beta2 * v[i] + w2 * (grad * grad);
+        m[i] = mi;
+        v[i] = vi;
+        float vv = vi;
+        if (vmax) {
+            vv = vmax[i] > vi ? vmax[i] : vi;
+            vmax[i] = vv;
+        }
+        float denom = sqrtf(vv) / bias_correction2_sqrt + eps;
+        p[i] = param + (-step_size) * (mi / denom);
+    }
+}

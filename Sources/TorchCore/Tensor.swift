@@ -72,6 +72,13 @@ public final class Tensor: @unchecked Sendable {
     /// The version counter of the storage (bumped by every in-place operation).
     public var version: Int { storage.version }
 
+    /// The first element's address in CPU memory, for kernels outside the core
+    /// (fused optimizer steps). The caller must respect dtype, shape and strides.
+    public func dataPointer<T>(_: T.Type) -> UnsafeMutablePointer<T> { pointer(as: T.self) }
+
+    /// Marks an in-place write done through `dataPointer` (autograd's version counter).
+    public func bumpVersion() { storage.version &+= 1 }
+
     /// Typed pointer to the first element (CPU only).
     @inline(__always)
     func pointer<T>(as: T.Type) -> UnsafeMutablePointer<T> {

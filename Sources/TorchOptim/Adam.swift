@@ -1,3 +1,4 @@
+import CTorchKernels
 import TorchCore
 
 /// Adam and AdamW (`torch.optim.Adam`, `torch.optim.AdamW`): AdamW decays the
@@ -46,6 +47,8 @@ public class Adam: Optimizer {
             let stepT = st["step"]!, expAvg = st["exp_avg"]!, expAvgSq = st["exp_avg_sq"]!
             stepT.add_(1)
             let step = stepT.item().doubleValue
+            let maxSqState = st["max_exp_avg_sq"]
+            if fusedStep(p, gradIn, expAvg, expAvgSq, maxSqState, g, step: step) { return }
             if decoupled {
                 p.mul_(.double(1 - lr * wd))
             } else if wd != 0 {
@@ -65,6 +68,21 @@ public class Adam: Optimizer {
             }
             p.addcdiv_(expAvg, denom, value: .double(-stepSize))
         }
+    }
+}
+
+extension Adam {
+    /// The fused float32 kernel for contiguous CPU tensors; false when the composite path must run.
+    func fusedStep(_ p: Tensor, _ grad: Tensor, _ m: Tensor, _ v: Tensor, _ vmax: Tensor?, _ g: ParamGroup, step: Double) -> Bool {
+        let all = [p, grad, m, v] + (vmax.map { [$0] } ?? [])
+        guard all.allSatisfy({ $0.dtype == .float32 && $0.isContiguous && $0.device == .cpu && $0.shape == p.shape }) else { return false }
+        let beta1 = g["beta1"], beta2 = g["beta2"]
+        let bc1 = 1 - pow(beta1, step), bc2 = 1 - pow(beta2, step)
+        st_adam_f32(p.dataPointer(Float.self), grad.dataPointer(Float.self), m.dataPointer(Float.self), v.dataPointer(Float.self),
+                    vmax?.dataPointer(Float.self), Int64(p.numel), Float(g.lr), Float(beta1), Float(beta2), Float(g["eps"]),
+                    Float(g["weight_decay"]), decoupled ? 1 : 0, g["maximize"] != 0 ? 1 : 0, Float(bc1), Float(bc2.squareRoot()))
+        for t in [p, m, v] + (vmax.map { [$0] } ?? []) { t.bumpVersion() }
+        return true
     }
 }
 

@@ -49,6 +49,12 @@ void st_gemm_f64(int64_t M, int64_t N, int64_t K,
                  const double *B, int64_t ldb_row, int64_t ldb_col,
                  double *C, int64_t ldc, double beta);
 
+/// One Adam/AdamW step over n contiguous float32 values, as PyTorch's single-tensor
+/// Adam computes it (vmax is NULL without amsgrad).
+void st_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, int64_t n,
+                 float lr, float beta1, float beta2, float eps, float wd, int decoupled, int maximize,
+                 float bias_correction1, float bias_correction2_sqrt);
+
 #ifdef __cplusplus
 }
 #endif

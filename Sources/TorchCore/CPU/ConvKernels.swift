@@ -55,6 +55,7 @@ extension CPUBackend {
         }
     }
 
+    @inline(__always)
     private func im2colTyped<T: TensorElement>(_: T.Type, _ x: Tensor, _ w: Window2d, _ cols: Tensor) {
         let n = x.shape[0], c = x.shape[1], h = w.input.0, wd = w.input.1
         let oh = w.outputHeight, ow = w.outputWidth
@@ -124,6 +125,7 @@ extension CPUBackend {
         }
     }
 
+    @inline(__always)
     private func col2imTyped<T: TensorElement>(_: T.Type, _ cols: Tensor, _ w: Window2d, _ x: Tensor, _ plus: (T, T) -> T) {
         let n = x.shape[0], c = x.shape[1], h = w.input.0, wd = w.input.1
         let oh = w.outputHeight, ow = w.outputWidth
@@ -175,6 +177,7 @@ extension CPUBackend {
         }
     }
 
+    @inline(__always)
     private func maxPoolTyped<T: TensorElement>(_: T.Type, _ x: Tensor, _ w: Window2d, _ out: Tensor, _ indices: Tensor) {
         let n = x.shape[0], c = x.shape[1], h = w.input.0, wd = w.input.1
         let oh = w.outputHeight, ow = w.outputWidth
@@ -197,19 +200,16 @@ extension CPUBackend {
                         while kjHi > kjLo && j0 + (kjHi - 1) * w.dilation.1 >= wd { kjHi -= 1 }
                         var bestIndex = -1
                         var best = T(double: 0)
-                        var bestValue = -Double.infinity
                         search: for ki in kiLo..<kiHi {
                             let ii = i0 + ki * w.dilation.0
                             let row = xBase + ii * xs[2]
                             for kj in kjLo..<kjHi {
                                 let jj = j0 + kj * w.dilation.1
                                 let v = row[jj * xs[3]]
-                                let d = v.doubleValue
-                                if d > bestValue || bestIndex < 0 || d.isNaN {
-                                    bestValue = d
+                                if bestIndex < 0 || isGreaterOrNaN(v, best) {
                                     best = v
                                     bestIndex = ii * wd + jj
-                                    if d.isNaN { break search }
+                                    if isNaNElement(v) { break search }
                                 }
                             }
                         }
@@ -221,4 +221,20 @@ extension CPUBackend {
             }
         }
     }
+}
+
+@inline(__always)
+func isNaNElement<T: TensorElement>(_ v: T) -> Bool {
+    if let f = v as? Float { return f.isNaN }
+    if let d = v as? Double { return d.isNaN }
+    return v.doubleValue.isNaN
+}
+
+/// a > b for max-selection, with NaN winning (PyTorch propagates NaN through max pooling).
+@inline(__always)
+func isGreaterOrNaN<T: TensorElement>(_ a: T, _ b: T) -> Bool {
+    if let x = a as? Float, let y = b as? Float { return x > y || x.isNaN }
+    if let x = a as? Double, let y = b as? Double { return x > y || x.isNaN }
+    let x = a.doubleValue
+    return x > b.doubleValue || x.isNaN
 }
