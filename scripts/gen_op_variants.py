@@ -2,11 +2,14 @@
 """Generate unseen-shape / unseen-value variants of the PyTorch golden op cases.
 
 usage:
-    gen_op_variants.py [--cases PATH] [--out PATH]
+    gen_op_variants.py [--cases PATH] [--out PATH] [--nn-out PATH]
         Reads the golden cases (default: Tests/TorchCoreTests/Fixtures/ops.jsonl)
         and writes variants in the same case format (default:
         Tests/TorchCoreTests/Fixtures/ops_variants.jsonl), with "expect"
-        recomputed by PyTorch on CPU.
+        recomputed by PyTorch on CPU. Variants of the "nn.functional.*" cases
+        go to a separate file (default:
+        Tests/TorchCoreTests/Fixtures/nn_variants.jsonl); see "nn.functional
+        variants" below.
     gen_op_variants.py --selfcheck [--cases PATH] [--out PATH]
         Re-evaluates the ORIGINAL cases (no modification) and writes the
         results in conformance-runner output format (default
@@ -37,6 +40,24 @@ character to an earlier variant are skipped. Grad seeds are randn with the
 chosen outputs' shapes and dtypes; for split/chunk/unbind-style cases that
 seed every output, a variant with a different number of pieces seeds them all.
 Everything is deterministic (seeds derived from the ids).
+
+nn.functional variants (nn_variants.jsonl; the op name maps to
+torch.nn.functional.<name>): each op has a template that names the dimensions
+of its inputs (N batch, C channels / classes, H W / L spatial, D features,
+kernel, heads, ...). Kinds, each changing the named sizes consistently in every
+tensor: v1 (new values), shape_batch (N), shape_spatial (H/W or L),
+shape_channels, shape_kernel (conv), shape_features, shape_seq, shape_heads
+(attention), shape_classes (losses: C, with class-index targets resampled in
+[0, C) and the original's ignore_index / out-of-range entries re-injected, so
+error cases stay error cases), shape_grow (several sizes at once) and, for the
+elementwise activations, shape_batch / shape_grow / shape_lastdim as above.
+Probability / log-probability rows (cross_entropy probs, kl_div) stay
+normalised, embedding / one_hot indices stay in range, boolean attention masks
+keep a True in every row, normalized_shape follows the input. At most v1 + 3
+shape variants per case (v1 + 2 for the elementwise activations, rotating
+through the kinds). Variants whose error status differs from the original, or
+whose outputs go non-finite where the original's were finite, are dropped.
+Random ops (dropout family, rrelu, gumbel_softmax) are skipped.
 """
 import argparse
 import json
@@ -500,6 +521,398 @@ def selfcheck(cases, out_path):
           f"-> {out_path}")
 
 
+
+# ------------------------------------------------------- nn.functional variants
+#
+# nn.functional cases get variants from per-op templates: every input tensor's
+# dimensions are named (N batch, C channels, H/W spatial, ...), the names are
+# bound from the original shapes, and each variant kind changes some names
+# (the same name changes the same way in every tensor, so shapes stay
+# consistent). Per-op hooks then repair values that carry meaning (class
+# targets in [0, C) with ignore_index / out-of-range entries re-injected,
+# probability rows, embedding indices, attention masks) and arguments that
+# depend on shapes (layer_norm's normalized_shape).
+
+NN_PREFIX = "nn.functional."
+NN_ELEMENTWISE = {"gelu", "silu", "softplus", "elu", "leaky_relu", "mish", "hardtanh",
+                  "relu6", "logsigmoid", "selu", "softmax", "normalize"}
+NN_RANDOM = {"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+             "feature_alpha_dropout", "rrelu", "gumbel_softmax"}
+NN_MAX_VARIANTS = 4          # v1 + 3 shape variants
+NN_MAX_VARIANTS_ELEMWISE = 3  # v1 + 2 shape variants (many cases per op)
+
+
+def _fix_class_targets(ti, csym):
+    """Class-index targets: uniform in [0, C); entries of the original that
+    were outside [0, C) (ignore_index, or deliberately bad targets of an error
+    case) are re-injected in the same proportion, bad ones kept out of range."""
+    def fix(ts, s, s0, case, gen):
+        C, C0 = s[csym], s0[csym]
+        ign = case["kwargs"].get("ignore_index", -100)
+        orig = [int(v) for v in case["tensors"][ti]["data"]]
+        new = torch.randint(0, C, tuple(ts[ti].shape), generator=gen, dtype=torch.int64)
+        flat = new.reshape(-1)
+        n = flat.numel()
+        specials = [v for v in orig if not (0 <= v < C0)]
+        if specials and n > 0:
+            k = min(n, max(1, round(len(specials) * n / max(1, len(orig)))))
+            if all(v == ign for v in specials):
+                k = min(k, n - 1)  # never ignore every target (mean would be nan)
+            pos = torch.randperm(n, generator=gen)[:k].tolist()
+            for j, p in enumerate(pos):
+                v = specials[j % len(specials)]
+                if v != ign and 0 <= v < C:
+                    v = C + (v - C0)
+                flat[p] = v
+        ts[ti] = new.to(ts[ti].dtype)
+    return fix
+
+
+def _fix_index(ti, bound):
+    """Integer indices uniform in [0, bound(s))."""
+    def fix(ts, s, s0, case, gen):
+        ts[ti] = torch.randint(0, bound(s, case), tuple(ts[ti].shape), generator=gen,
+                               dtype=torch.int64).to(ts[ti].dtype)
+    return fix
+
+
+def _fix_simplex(ti, dim, log=False):
+    """Probability rows along dim (softmax of randn), or log-probabilities."""
+    def fix(ts, s, s0, case, gen):
+        r = torch.randn(tuple(ts[ti].shape), generator=gen, dtype=torch.float64)
+        v = torch.log_softmax(r, dim) if log else torch.softmax(r, dim)
+        ts[ti] = v.to(ts[ti].dtype)
+    return fix
+
+
+def _fix_mask_rows(ti):
+    """Boolean attention mask [L, S]: every query row keeps at least one key."""
+    def fix(ts, s, s0, case, gen):
+        m = ts[ti].clone()
+        L, S = m.shape[-2], m.shape[-1]
+        for i in range(L):
+            m[..., i, i % S] = True
+        ts[ti] = m
+    return fix
+
+
+def _is_simplex(spec, dim, log=False):
+    t = tensor_from_spec(spec).to(torch.float64)
+    if t.dim() == 0 or t.numel() == 0:
+        return False
+    if log:
+        if (t > 0).any():
+            return False
+        t = t.exp()
+    elif (t < 0).any():
+        return False
+    return bool(((t.sum(dim) - 1).abs() < 1e-4).all())
+
+
+def _fix_norm_shape(s, case, xdims):
+    """layer_norm / rms_norm: normalized_shape = the last k dims of the input."""
+    args = list(case["args"])
+    k = len(args[1])
+    args[1] = [s[d] for d in xdims[len(xdims) - k:]]
+    return args, case["kwargs"]
+
+
+def nn_template(case):
+    """dims (one name list per tensor), variant kinds [(tag, fn(s) -> changed
+    names)], value fixes [fn(ts, s, s0, case, gen)], argument fix
+    fn(s, case) -> (args, kwargs). None: no variants for this case."""
+    name = case["op"][len(NN_PREFIX):]
+    shapes = [list(t["shape"]) for t in case["tensors"]]
+    kw = case["kwargs"]
+    nt = len(shapes)
+    fixes = []
+    fix_args = None
+    # the usual kinds
+    batch = ("shape_batch", lambda s: {"N": s["N"] + 1})
+    spatial2 = ("shape_spatial", lambda s: {"H": s["H"] + 2, "W": s["W"] + 1})
+    spatial1 = ("shape_spatial", lambda s: {"L": s["L"] + 3})
+    channels = ("shape_channels", lambda s: {"C": s["C"] + 1})
+    if name in NN_RANDOM:
+        return None
+    if name in NN_ELEMENTWISE:
+        r = len(shapes[0])
+        if r == 0:
+            return None
+        dims = [[f"d{i}" for i in range(r)]]
+        kinds = [("shape_batch", lambda s: {"d0": s["d0"] + 2})]
+        if r >= 2:
+            kinds.append(("shape_grow", lambda s: {k: v + 1 for k, v in s.items() if v > 1}))
+        kinds.append(("shape_lastdim", lambda s, r=r: {f"d{r-1}": s[f"d{r-1}"] * 2}))
+        return dict(dims=dims, kinds=kinds, fixes=fixes, fix_args=fix_args)
+    if name == "pad":
+        r = len(shapes[0])
+        if r == 4:
+            dims = [["N", "C", "H", "W"]]
+            kinds = [batch, spatial2, channels]
+        elif r == 3:
+            dims = [["N", "C", "L"]]
+            kinds = [batch, spatial1, channels]
+        else:
+            return None
+    elif name == "one_hot":
+        dims = [["N"] + [f"d{i}" for i in range(1, len(shapes[0]))]]
+        kinds = [("shape_batch", lambda s: {"N": s["N"] + 3})]
+        ncls = kw.get("num_classes", -1)
+        if ncls > 0:
+            fixes.append(_fix_index(0, lambda s, c: c["kwargs"]["num_classes"]))
+    elif name == "linear":
+        x = ["N"] + [f"L{i}" for i in range(len(shapes[0]) - 2)] + ["I"]
+        dims = [x, ["O", "I"], ["O"]][:nt]
+        kinds = [batch, ("shape_features", lambda s: {"I": s["I"] + 2, "O": s["O"] + 1})]
+        if len(x) > 2:
+            kinds.append(("shape_seq", lambda s: {"L0": s["L0"] + 2}))
+    elif name in ("conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"):
+        two = name.endswith("2d")
+        transpose = "transpose" in name
+        g = kw.get("groups", 1)
+        sp = ["H", "W"] if two else ["L"]
+        ks = ["kh", "kw"] if two else ["k"]
+        if transpose:
+            dims = [["N", "Ci"] + sp, ["Ci", "Cog"] + ks, ["Co"]][:nt]
+            chan = (lambda s: {"Ci": s["Ci"] + g, "Cog": s["Cog"] + 1, "Co": (s["Cog"] + 1) * g})
+        else:
+            dims = [["N", "Ci"] + sp, ["Co", "Cig"] + ks, ["Co"]][:nt]
+            if g == 1:
+                chan = (lambda s: {"Ci": s["Ci"] + 1, "Cig": s["Cig"] + 1, "Co": s["Co"] + 1})
+            else:
+                chan = (lambda s: {"Co": s["Co"] + g})
+        kinds = [batch, spatial2 if two else spatial1, ("shape_channels", chan)]
+        if kw.get("padding") != "same" and not transpose:
+            if two:
+                kinds.append(("shape_kernel", lambda s: {"kh": s["kh"] - 1 if s["kh"] > 2 else s["kh"] + 1}))
+            else:
+                kinds.append(("shape_kernel", lambda s: {"k": s["k"] - 1 if s["k"] > 2 else s["k"] + 1}))
+    elif name in ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d",
+                  "interpolate", "unfold"):
+        if len(shapes[0]) != 4:
+            return None
+        dims = [["N", "C", "H", "W"]]
+        kinds = [batch, spatial2, channels]
+        if name == "unfold":
+            kinds[1] = ("shape_spatial", lambda s: {"H": s["H"] + 2, "W": s["W"] + 4})
+    elif name in ("max_pool1d", "avg_pool1d", "adaptive_avg_pool1d"):
+        dims = [["N", "C", "L"]]
+        kinds = [batch, spatial1, channels]
+    elif name == "pixel_shuffle":
+        r = case["args"][1]
+        dims = [["N", "C", "H", "W"]]
+        kinds = [batch, spatial2, ("shape_channels", lambda s, r=r: {"C": s["C"] + r * r})]
+    elif name in ("batch_norm", "instance_norm"):
+        x = ["N", "C", "H", "W"][:len(shapes[0])] if len(shapes[0]) <= 4 else None
+        if x is None or len(x) < 2:
+            return None
+        if len(x) == 3:
+            x = ["N", "C", "L"]
+        dims = [x] + [["C"]] * (nt - 1)
+        kinds = [batch, ("shape_channels", lambda s: {"C": s["C"] + 2})]
+        if len(x) == 4:
+            kinds.append(spatial2)
+        elif len(x) == 3:
+            kinds.append(spatial1)
+        else:
+            kinds[0] = ("shape_batch", lambda s: {"N": s["N"] + 3})
+    elif name in ("layer_norm", "rms_norm"):
+        r = len(shapes[0])
+        x = ["N"] + [f"L{i}" for i in range(r - 2)] + ["D"]
+        k = len(case["args"][1])
+        dims = [x] + [x[r - k:]] * (nt - 1)
+        kinds = [batch, ("shape_features", lambda s: {"D": s["D"] + 3})]
+        if r >= 3:
+            kinds.append(("shape_grow", lambda s: {"L0": s["L0"] + 1, "D": s["D"] + 1}))
+        fix_args = lambda s, c, x=x: _fix_norm_shape(s, c, x)
+    elif name == "group_norm":
+        G = case["args"][1]
+        dims = [["N", "C", "H", "W"][:len(shapes[0])]] + [["C"]] * (nt - 1)
+        kinds = [batch, ("shape_channels", lambda s, G=G: {"C": s["C"] + G})]
+        if len(shapes[0]) == 4:
+            kinds.append(spatial2)
+    elif name == "embedding":
+        dims = [["N", "L"][:len(shapes[0])], ["V", "D"]]
+        kinds = [("shape_batch", lambda s: {"N": s["N"] + 2}),
+                 ("shape_features", lambda s: {"V": s["V"] + 3, "D": s["D"] + 2})]
+        if len(shapes[0]) == 2:
+            kinds.append(("shape_seq", lambda s: {"L": s["L"] + 1}))
+        fixes.append(_fix_index(0, lambda s, c: s["V"]))
+    elif name in ("cross_entropy", "nll_loss"):
+        r = len(shapes[0])
+        x = ["N", "C", "H", "W"] if r == 4 else ["N", "C"] if r == 2 else None
+        if x is None:
+            return None
+        t1 = case["tensors"][1]
+        if t1["dtype"] in FLOAT_NAMES:
+            tdims = list(x)
+            if _is_simplex(t1, 1):
+                fixes.append(_fix_simplex(1, 1))
+        else:
+            tdims = [x[0]] + x[2:]
+            fixes.append(_fix_class_targets(1, "C"))
+        dims = [x, tdims] + [["C"]] * (nt - 2)
+        kinds = [("shape_batch", lambda s: {"N": s["N"] + 3}),
+                 ("shape_classes", lambda s: {"C": s["C"] + 2}),
+                 ("shape_grow", lambda s: {"N": s["N"] + 1, "C": max(2, s["C"] - 2)})]
+        if r == 4:
+            kinds.append(spatial2)
+    elif name in ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+                  "binary_cross_entropy_with_logits", "kl_div", "cosine_similarity"):
+        if any(len(s) != 2 for s in shapes[:2]):
+            return None
+        dims = [["N", "D"], ["N", "D"]] + [["D"]] * (nt - 2)
+        kinds = [("shape_batch", lambda s: {"N": s["N"] + 2}),
+                 ("shape_features", lambda s: {"D": s["D"] + 3}),
+                 ("shape_grow", lambda s: {"N": s["N"] + 1, "D": s["D"] + 1})]
+        for i in range(2):
+            if case["tensors"][i]["dtype"] in FLOAT_NAMES:
+                if _is_simplex(case["tensors"][i], 1):
+                    fixes.append(_fix_simplex(i, 1))
+                elif _is_simplex(case["tensors"][i], 1, log=True):
+                    fixes.append(_fix_simplex(i, 1, log=True))
+    elif name == "scaled_dot_product_attention":
+        if any(len(s) != 4 for s in shapes[:3]):
+            return None
+        dims = [["B", "Hh", "L", "E"], ["B", "Hh", "S", "E"], ["B", "Hh", "S", "Ev"]]
+        if nt > 3:
+            if case["tensors"][3]["dtype"] != "bool" or len(shapes[3]) != 2:
+                return None
+            dims.append(["L", "S"])
+            fixes.append(_fix_mask_rows(3))
+        causal = bool(kw.get("is_causal"))
+        kinds = [("shape_batch", lambda s: {"B": s["B"] + 1}),
+                 ("shape_seq", lambda s, c=causal: {"L": s["L"] + 2,
+                                                    "S": s["S"] + (2 if c else 1)}),
+                 ("shape_features", lambda s: {"E": s["E"] + 2, "Ev": s["Ev"] + 3}),
+                 ("shape_heads", lambda s: {"Hh": s["Hh"] + 1})]
+        if causal and shapes[0][2] != shapes[1][2]:
+            kinds = [k for k in kinds if k[0] != "shape_seq"]
+    else:
+        return None
+    if len(dims) != nt:
+        return None
+    return dict(dims=dims, kinds=kinds, fixes=fixes, fix_args=fix_args)
+
+
+def bind_dims(case, dims):
+    s = {}
+    for spec, names in zip(case["tensors"], dims):
+        if len(spec["shape"]) != len(names):
+            raise ValueError(f"{case['id']}: dims {names} for shape {spec['shape']}")
+        for n, d in zip(names, spec["shape"]):
+            if isinstance(n, int):
+                continue
+            if n in s and s[n] != d:
+                raise ValueError(f"{case['id']}: {n} is both {s[n]} and {d}")
+            s[n] = d
+    return s
+
+
+def build_nn_variant(case, tpl, tag, s0, s, attempt):
+    vid = f"{case['id']}/{tag}"
+    gen = torch.Generator().manual_seed(seed_of(f"{vid}#{attempt}"))
+    shapes = [[s[n] if isinstance(n, str) else n for n in names] for names in tpl["dims"]]
+    ts = [sample_like(spec, shape, gen) for spec, shape in zip(case["tensors"], shapes)]
+    for fix in tpl["fixes"]:
+        fix(ts, s, s0, case, gen)
+    args, kwargs = case["args"], case["kwargs"]
+    if tpl["fix_args"] is not None:
+        args, kwargs = tpl["fix_args"](s, case)
+    tensors = [spec_from_tensor(t, spec) for t, spec in zip(ts, case["tensors"])]
+    v = {"id": vid, "op": case["op"], "args": args, "kwargs": kwargs, "tensors": tensors}
+    if "grad_outputs" in case:
+        v["grad_seeds"] = None
+        v["grad_outputs"] = list(case["grad_outputs"])
+    for k in ("atol", "rtol"):
+        if k in case:
+            v[k] = case[k]
+    orig_err = bool(case["expect"].get("error"))
+    n_out = None if orig_err else len(case["expect"]["outputs"])
+    result = evaluate(v, seed_fn=make_seed_fn(gen), n_outputs=n_out)
+    if (result[0] == "error") != orig_err:
+        return None
+    if result[0] != "error":
+        # a variant whose values went non-finite where the original's did not
+        # (e.g. a fully masked attention row) tests something else: drop it
+        def finite(t):
+            return t.dtype.is_floating_point and bool(torch.isfinite(t).all())
+        orig_fin = [all(math.isfinite(num(x)) for x in o["data"])
+                    for o in case["expect"]["outputs"]]
+        for o, of in zip(result[1], orig_fin):
+            if of and o.dtype.is_floating_point and not finite(o):
+                return None
+    if "grad_outputs" in case:
+        v["grad_seeds"] = [] if result[0] == "error" else [ser_tensor(x) for x in result[3]]
+    v["expect"] = expect_of(result)
+    return v
+
+
+def generate_nn(cases):
+    out = []
+    stats = {"cases": 0, "skipped": 0, "dropped": 0, "redundant": 0}
+    per_op = {}
+    for case in cases:
+        if case["op"].startswith(NN_PREFIX):
+            per_op[case["op"]] = per_op.get(case["op"], 0) + 1
+    nth_of_op = {}
+    seen_keys = set()
+    for case in cases:
+        if not case["op"].startswith(NN_PREFIX):
+            continue
+        tpl = nn_template(case) if case["tensors"] else None
+        if tpl is None:
+            stats["skipped"] += 1
+            continue
+        stats["cases"] += 1
+        s0 = bind_dims(case, tpl["dims"])
+        k_op = nth_of_op.get(case["op"], 0)
+        nth_of_op[case["op"]] = k_op + 1
+        elementwise = case["op"][len(NN_PREFIX):] in NN_ELEMENTWISE
+        cap = NN_MAX_VARIANTS_ELEMWISE if elementwise else NN_MAX_VARIANTS
+        kinds = list(tpl["kinds"])
+        if per_op[case["op"]] > 1 and kinds:
+            r = k_op % len(kinds)
+            kinds = kinds[r:] + kinds[:r]
+        plan = [("v1", dict(s0))]
+        orig_shapes = json.dumps([t["shape"] for t in case["tensors"]])
+        seen = set()
+        for tag, fn in kinds:
+            s = dict(s0)
+            s.update(fn(s0))
+            if any(v < 1 for v in s.values()):
+                continue
+            plan.append((tag, s))
+        n = 0
+        for tag, s in plan:
+            if n >= cap:
+                break
+            shapes = [[s[x] if isinstance(x, str) else x for x in names] for names in tpl["dims"]]
+            key = json.dumps(shapes)
+            if tag != "v1" and (key == orig_shapes or key in seen):
+                continue
+            seen.add(key)
+            v = None
+            for attempt in range(2):
+                try:
+                    v = build_nn_variant(case, tpl, tag, s0, s, attempt)
+                except SkipVariant:
+                    v = None
+                if v is not None:
+                    break
+            if v is None:
+                stats["dropped"] += 1
+                continue
+            vk = variant_key(case, v)
+            if tag != "v1" and vk in seen_keys:
+                stats["redundant"] += 1
+                continue
+            seen_keys.add(vk)
+            out.append(v)
+            n += 1
+    return out, stats
+
+
 UNCHECKED_READS = {"take_along_dim/0/shape_batch"}
 
 
@@ -508,6 +921,9 @@ def main(argv):
     ap.add_argument("--cases", default=os.path.join(FIXTURES, "ops.jsonl"))
     ap.add_argument("--out", default=None)
     ap.add_argument("--selfcheck", action="store_true")
+    ap.add_argument("--nn-out", default=None,
+                    help="where the nn.functional variants go (default: "
+                         "Fixtures/nn_variants.jsonl)")
     a = ap.parse_args(argv)
     torch.manual_seed(0)
     with open(a.cases) as f:
@@ -537,6 +953,24 @@ def main(argv):
     print("variants by kind: " + ", ".join(f"{k}={by_tag[k]}" for k in sorted(by_tag)))
     print(f"ops with shape variants: {len(shape_ops)}")
     print(f"{len(variants)} variants written ({n_err} expect an error) -> {out_path}")
+
+    nn_path = a.nn_out or os.path.join(FIXTURES, "nn_variants.jsonl")
+    nn_variants, nn_stats = generate_nn(cases)
+    ids = [v["id"] for v in nn_variants]
+    assert len(ids) == len(set(ids)), "duplicate nn variant ids"
+    with open(nn_path, "w") as f:
+        for v in nn_variants:
+            f.write(json.dumps(v) + "\n")
+    by_tag = {}
+    for v in nn_variants:
+        tag = v["id"].rsplit("/", 1)[1]
+        by_tag[tag] = by_tag.get(tag, 0) + 1
+    n_err = sum(1 for v in nn_variants if v["expect"].get("error"))
+    print(f"nn.functional: varied {nn_stats['cases']} cases; skipped (random / no template): "
+          f"{nn_stats['skipped']}; dropped: {nn_stats['dropped']}; redundant: "
+          f"{nn_stats['redundant']}")
+    print("nn variants by kind: " + ", ".join(f"{k}={by_tag[k]}" for k in sorted(by_tag)))
+    print(f"{len(nn_variants)} nn variants written ({n_err} expect an error) -> {nn_path}")
     return 0
 
 

@@ -59,6 +59,12 @@ struct ConformanceTests {
         #expect(Double(failed.count) <= Double(total) * 0.01, "\(failed.count) of \(total) failed:\n\(failed.joined(separator: "\n"))")
     }
 
+    @Test func functionalVariantCasesWithUnseenShapes() throws {
+        let (total, failed) = try Self.failures("nn_variants.jsonl") { _ in true }
+        #expect(total >= 300)
+        #expect(Double(failed.count) <= Double(total) * 0.01, "\(failed.count) of \(total) failed:\n\(failed.joined(separator: "\n"))")
+    }
+
     @Test func unknownOpIsUnsupportedNotACrash() throws {
         let r = try JSONParser.parse(CaseRunner.run(line: #"{"id": "x", "op": "no_such_op", "args": [], "kwargs": {}, "tensors": []}"#))
         #expect(r["unsupported"]?.boolValue == true)
