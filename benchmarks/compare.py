@@ -6,7 +6,7 @@ A ratio above 1 means SwiftTorch is faster.
 Workloads are interleaved one at a time (Swift, then PyTorch, for each name), each
 in a fresh process, so that machine drift hits both sides alike.
 
-    swift build -c release --scratch-path .build-release --product swifttorch-bench
+    swift build -c release --product swifttorch-bench
     python3 benchmarks/compare.py [--rounds R] [--threads N] [NAME...]
 
 The Python that runs torch_bench.py is --python, else $TORCH_BENCH_PYTHON, else the
@@ -23,8 +23,8 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 SWIFT_CANDIDATES = [
-    os.path.join(ROOT, ".build-release", "release", "swifttorch-bench"),
     os.path.join(ROOT, ".build", "release", "swifttorch-bench"),
+    os.path.join(ROOT, ".build-release", "release", "swifttorch-bench"),
 ]
 
 
@@ -91,7 +91,7 @@ def main(argv=None):
     swift_bin = args.swift_bin or next((c for c in SWIFT_CANDIDATES if os.path.exists(c)), None)
     if swift_bin is None:
         p.error("swifttorch-bench not found; build it with "
-                "`swift build -c release --scratch-path .build-release --product swifttorch-bench`")
+                "`swift build -c release --product swifttorch-bench`")
     torch_script = os.path.join(HERE, "torch_bench.py")
     python = find_python(args.python)
     if python is None:

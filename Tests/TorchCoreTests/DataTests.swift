@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 import Torch
 
@@ -90,5 +91,31 @@ struct DataTests {
         #expect(crop.shape == [1, 4, 4])
         let u8 = Tensor([UInt8](repeating: 255, count: 12), shape: [2, 2, 3])
         #expect(ToTensor()(u8).shape == [3, 2, 2] && ToTensor()(u8).max().item(Double.self) == 1)
+    }
+}
+
+struct DatasetFileTests {
+    @Test func gzipMNISTAndCIFARFilesAreRead() throws {
+        let dir = "/tmp/swifttorch-datasets-\(getpid())"
+        try FileIO.makeDirectory(dir)
+        // 3 images of 2x2 and their labels, in IDX; the images gzip-compressed
+        let images: [UInt8] = [0, 0, 8, 3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 2] + Array(0..<12)
+        let labels: [UInt8] = [0, 0, 8, 1, 0, 0, 0, 3, 7, 1, 9]
+        try FileIO.writeAtomically(images, to: "\(dir)/train-images-idx3-ubyte")
+        try FileIO.writeAtomically(labels, to: "\(dir)/train-labels-idx1-ubyte")
+        guard system("gzip -f \(dir)/train-images-idx3-ubyte") == 0 else { return }
+        let ds = try MNIST(root: dir)
+        #expect(ds.count == 3 && ds.images.shape == [3, 1, 2, 2])
+        #expect(ds.images[2].flatten().toArray(UInt8.self) == [8, 9, 10, 11])
+        #expect(ds.labels.toArray(Int64.self) == [7, 1, 9])
+        // CIFAR-10: one test record of label 4 and 3072 pixels
+        var record: [UInt8] = [4]
+        record += (0..<3072).map { UInt8($0 % 256) }
+        try FileIO.writeAtomically(record, to: "\(dir)/test_batch.bin")
+        let c = try CIFAR10(root: dir, train: false)
+        #expect(c.count == 1 && c.images.shape == [1, 3, 32, 32] && c.labels.item(Int64.self) == 4)
+        #expect(c.images[0, 1, 0, 0].item(Int64.self) == 1024 % 256)
+        try FileIO.writeAtomically(Array(record.dropLast()), to: "\(dir)/test_batch.bin")
+        #expect(throws: TorchIOError.self) { try CIFAR10(root: dir, train: false) }
     }
 }

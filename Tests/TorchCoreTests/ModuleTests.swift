@@ -116,3 +116,21 @@ struct ModuleTests {
         #expect(Init.eye_(Tensor.empty([2, 3])).toArray(Float.self) == [1, 0, 0, 0, 1, 0])
     }
 }
+
+struct GradientClippingTests {
+    @Test func clipGradNormMatchesPyTorch() {
+        // torch: p1.grad=[3,4], p2.grad=[12]; clip_grad_norm_(.., 6.5) -> total 13, coef 6.5/(13+1e-6)
+        let p1 = Tensor([0.0, 0.0], requiresGrad: true), p2 = Tensor([0.0], requiresGrad: true)
+        p1.grad = Tensor([3.0, 4.0])
+        p2.grad = Tensor([12.0])
+        let total = clipGradNorm_([p1, p2], maxNorm: 6.5)
+        #expect(abs(total.item(Double.self) - 13) < 1e-5)
+        let coef = 6.5 / (13 + 1e-6)
+        #expect(p1.grad!.allclose(Tensor([3 * coef, 4 * coef])) && p2.grad!.allclose(Tensor([12 * coef])))
+        p1.grad = Tensor([3.0, -40.0])
+        clipGradValue_([p1], clipValue: 5)
+        #expect(p1.grad!.toArray(Float.self) == [3, -5])
+        let inf = clipGradNorm_([p1], maxNorm: 100, normType: .infinity)
+        #expect(inf.item(Double.self) == 5 && p1.grad!.toArray(Float.self) == [3, -5])
+    }
+}
