@@ -31,6 +31,8 @@ public protocol TensorElement: Sendable {
     /// The value as a Double (exact for every type but int64 beyond 2^53).
     var doubleValue: Double { get }
     init(double: Double)
+    /// a + b in this type (wrapping for integers, `or` for bool): accumulation in kernels.
+    static func accumulate(_ a: Self, _ b: Self) -> Self
 }
 
 public extension TensorElement where Compute == Self {
@@ -39,6 +41,7 @@ public extension TensorElement where Compute == Self {
 }
 
 extension Float: TensorElement {
+    @inline(__always) public static func accumulate(_ a: Float, _ b: Float) -> Float { a + b }
     public typealias Compute = Float
     public static var dtype: DType { .float32 }
     @inline(__always) public var doubleValue: Double { Double(self) }
@@ -46,6 +49,7 @@ extension Float: TensorElement {
 }
 
 extension Double: TensorElement {
+    @inline(__always) public static func accumulate(_ a: Double, _ b: Double) -> Double { a + b }
     public typealias Compute = Double
     public static var dtype: DType { .float64 }
     @inline(__always) public var doubleValue: Double { self }
@@ -53,6 +57,7 @@ extension Double: TensorElement {
 }
 
 extension Float16: TensorElement {
+    @inline(__always) public static func accumulate(_ a: Float16, _ b: Float16) -> Float16 { Float16(Float(a) + Float(b)) }
     public typealias Compute = Float
     public static var dtype: DType { .float16 }
     @inline(__always) public init(compute: Float) { self.init(compute) }
@@ -62,6 +67,7 @@ extension Float16: TensorElement {
 }
 
 extension BFloat16: TensorElement {
+    @inline(__always) public static func accumulate(_ a: BFloat16, _ b: BFloat16) -> BFloat16 { BFloat16(a.float + b.float) }
     public typealias Compute = Float
     public static var dtype: DType { .bfloat16 }
     @inline(__always) public init(compute: Float) { self.init(compute) }
@@ -81,6 +87,7 @@ func truncatingInteger<I: FixedWidthInteger>(_ d: Double) -> I {
 }
 
 extension Int64: TensorElement {
+    @inline(__always) public static func accumulate(_ a: Int64, _ b: Int64) -> Int64 { a &+ b }
     public typealias Compute = Int64
     public static var dtype: DType { .int64 }
     @inline(__always) public var doubleValue: Double { Double(self) }
@@ -88,6 +95,7 @@ extension Int64: TensorElement {
 }
 
 extension Int32: TensorElement {
+    @inline(__always) public static func accumulate(_ a: Int32, _ b: Int32) -> Int32 { a &+ b }
     public typealias Compute = Int32
     public static var dtype: DType { .int32 }
     @inline(__always) public var doubleValue: Double { Double(self) }
@@ -95,6 +103,7 @@ extension Int32: TensorElement {
 }
 
 extension Int16: TensorElement {
+    @inline(__always) public static func accumulate(_ a: Int16, _ b: Int16) -> Int16 { a &+ b }
     public typealias Compute = Int16
     public static var dtype: DType { .int16 }
     @inline(__always) public var doubleValue: Double { Double(self) }
@@ -102,6 +111,7 @@ extension Int16: TensorElement {
 }
 
 extension Int8: TensorElement {
+    @inline(__always) public static func accumulate(_ a: Int8, _ b: Int8) -> Int8 { a &+ b }
     public typealias Compute = Int8
     public static var dtype: DType { .int8 }
     @inline(__always) public var doubleValue: Double { Double(self) }
@@ -109,6 +119,7 @@ extension Int8: TensorElement {
 }
 
 extension UInt8: TensorElement {
+    @inline(__always) public static func accumulate(_ a: UInt8, _ b: UInt8) -> UInt8 { a &+ b }
     public typealias Compute = UInt8
     public static var dtype: DType { .uint8 }
     @inline(__always) public var doubleValue: Double { Double(self) }
@@ -116,6 +127,7 @@ extension UInt8: TensorElement {
 }
 
 extension Bool: TensorElement {
+    @inline(__always) public static func accumulate(_ a: Bool, _ b: Bool) -> Bool { a || b }
     public typealias Compute = Bool
     public static var dtype: DType { .bool }
     @inline(__always) public var doubleValue: Double { self ? 1 : 0 }

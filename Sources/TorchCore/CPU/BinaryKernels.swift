@@ -80,6 +80,7 @@ extension CPUBackend {
         case .le: z.zip(S.self, Bool.self, a, b, out) { $0 <= $1 }
         case .gt: z.zip(S.self, Bool.self, a, b, out) { $0 > $1 }
         case .ge: z.zip(S.self, Bool.self, a, b, out) { $0 >= $1 }
+        case .thresholdBackward: z.zip(S.self, S.self, a, b, out) { $1 > 0 ? $0 : 0 }
         case .bitwiseAnd, .bitwiseOr, .bitwiseXor, .logicalAnd, .logicalOr, .logicalXor: break
         }
     }

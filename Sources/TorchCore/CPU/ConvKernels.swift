@@ -112,21 +112,21 @@ extension CPUBackend {
     /// The adjoint of im2col: sums each column entry back into its input position.
     func col2im(_ cols: Tensor, window w: Window2d, into x: Tensor) {
         switch x.dtype {
-        case .float32: col2imTyped(Float.self, cols, w, x) { $0 + $1 }
-        case .float64: col2imTyped(Double.self, cols, w, x) { $0 + $1 }
-        case .float16: col2imTyped(Float16.self, cols, w, x) { Float16($0.compute + $1.compute) }
-        case .bfloat16: col2imTyped(BFloat16.self, cols, w, x) { BFloat16($0.compute + $1.compute) }
-        case .int64: col2imTyped(Int64.self, cols, w, x) { $0 &+ $1 }
-        case .int32: col2imTyped(Int32.self, cols, w, x) { $0 &+ $1 }
-        case .int16: col2imTyped(Int16.self, cols, w, x) { $0 &+ $1 }
-        case .int8: col2imTyped(Int8.self, cols, w, x) { $0 &+ $1 }
-        case .uint8: col2imTyped(UInt8.self, cols, w, x) { $0 &+ $1 }
-        case .bool: col2imTyped(Bool.self, cols, w, x) { $0 || $1 }
+        case .float32: col2imTyped(Float.self, cols, w, x)
+        case .float64: col2imTyped(Double.self, cols, w, x)
+        case .float16: col2imTyped(Float16.self, cols, w, x)
+        case .bfloat16: col2imTyped(BFloat16.self, cols, w, x)
+        case .int64: col2imTyped(Int64.self, cols, w, x)
+        case .int32: col2imTyped(Int32.self, cols, w, x)
+        case .int16: col2imTyped(Int16.self, cols, w, x)
+        case .int8: col2imTyped(Int8.self, cols, w, x)
+        case .uint8: col2imTyped(UInt8.self, cols, w, x)
+        case .bool: col2imTyped(Bool.self, cols, w, x)
         }
     }
 
     @inline(__always)
-    private func col2imTyped<T: TensorElement>(_: T.Type, _ cols: Tensor, _ w: Window2d, _ x: Tensor, _ plus: (T, T) -> T) {
+    private func col2imTyped<T: TensorElement>(_: T.Type, _ cols: Tensor, _ w: Window2d, _ x: Tensor) {
         let n = x.shape[0], c = x.shape[1], h = w.input.0, wd = w.input.1
         let oh = w.outputHeight, ow = w.outputWidth
         let (kh, kw) = w.kernel
@@ -148,9 +148,9 @@ extension CPUBackend {
                                 let row = xBase + ii * wd + jOffset
                                 let sj = w.stride.1
                                 if sj == 1 {
-                                    for oj in lo..<hi { row[oj] = plus(row[oj], src[oj]) }
+                                    for oj in lo..<hi { row[oj] = T.accumulate(row[oj], src[oj]) }
                                 } else {
-                                    for oj in lo..<hi { row[oj * sj] = plus(row[oj * sj], src[oj]) }
+                                    for oj in lo..<hi { row[oj * sj] = T.accumulate(row[oj * sj], src[oj]) }
                                 }
                             }
                             src += ow

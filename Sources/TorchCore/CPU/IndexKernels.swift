@@ -79,22 +79,22 @@ extension CPUBackend {
             }
             return
         }
-        func add<T: TensorElement>(_: T.Type, _ plus: (T, T) -> T) {
+        func add<T: TensorElement>(_: T.Type) {
             let ps = src.storage.data.assumingMemoryBound(to: T.self)
             let po = out.storage.data.assumingMemoryBound(to: T.self)
-            forEachIndexed(index: index, dim: dim, indexed: out, other: src) { oi, si in po[oi] = plus(po[oi], ps[si]) }
+            forEachIndexed(index: index, dim: dim, indexed: out, other: src) { oi, si in po[oi] = T.accumulate(po[oi], ps[si]) }
         }
         switch src.dtype {
-        case .float32: add(Float.self, +)
-        case .float64: add(Double.self, +)
-        case .float16: add(Float16.self) { Float16($0.compute + $1.compute) }
-        case .bfloat16: add(BFloat16.self) { BFloat16($0.compute + $1.compute) }
-        case .int64: add(Int64.self, &+)
-        case .int32: add(Int32.self, &+)
-        case .int16: add(Int16.self, &+)
-        case .int8: add(Int8.self, &+)
-        case .uint8: add(UInt8.self, &+)
-        case .bool: add(Bool.self) { $0 || $1 }
+        case .float32: add(Float.self)
+        case .float64: add(Double.self)
+        case .float16: add(Float16.self)
+        case .bfloat16: add(BFloat16.self)
+        case .int64: add(Int64.self)
+        case .int32: add(Int32.self)
+        case .int16: add(Int16.self)
+        case .int8: add(Int8.self)
+        case .uint8: add(UInt8.self)
+        case .bool: add(Bool.self)
         }
     }
 

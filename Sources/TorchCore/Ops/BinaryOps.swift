@@ -4,6 +4,8 @@ public enum BinaryOp: Sendable {
     case maximum, minimum, hypot, xlogy, copysign
     case bitwiseAnd, bitwiseOr, bitwiseXor, logicalAnd, logicalOr, logicalXor
     case eq, ne, lt, le, gt, ge
+    /// g where y > 0, else 0: ReLU's backward in one pass (`threshold_backward`).
+    case thresholdBackward
 
     var name: String {
         switch self {
@@ -33,6 +35,7 @@ public enum BinaryOp: Sendable {
         case .le: return "le"
         case .gt: return "gt"
         case .ge: return "ge"
+        case .thresholdBackward: return "threshold_backward"
         }
     }
 
@@ -87,7 +90,7 @@ public enum BinaryOp: Sendable {
     var isDifferentiable: Bool {
         switch self {
         case .add, .sub, .mul, .div, .divTrunc, .divFloor, .remainder, .fmod, .pow, .atan2,
-             .maximum, .minimum, .hypot, .xlogy, .copysign: return true
+             .maximum, .minimum, .hypot, .xlogy, .copysign, .thresholdBackward: return true
         default: return false
         }
     }
@@ -127,6 +130,8 @@ public enum BinaryOp: Sendable {
         case .xlogy:
             let ga = (g * b.log()).maskedFill((a == 0).logicalAnd(b.isnan().logicalNot()), 0)
             return (ga, g * a / b)
+        case .thresholdBackward:
+            return (Tensor.where(b > 0, g, Tensor.wrapped(.int(0))), g.zerosLike())
         case .copysign:
             let ga = g * (a.sgn() * b.sign().maskedFill(b == 0, 1)).maskedFill(a == 0, 0)
             return (ga, g.zerosLike())

@@ -130,7 +130,7 @@ public enum UnaryOp: Sendable {
         case .erfinv: return g * 0.886226925452758 * y!.square().exp()
         case .reciprocal: return -g * y!.square()
         case .square: return g * 2 * x!
-        case .relu: return g.maskedFill(y! <= 0, 0)
+        case .relu: return (try? binaryOp(.thresholdBackward, g, y!)) ?? g.maskedFill(y! <= 0, 0)
         case .isnan, .isinf, .isfinite, .signbit, .logicalNot, .bitwiseNot: return g.zerosLike()
         }
     }
