@@ -163,6 +163,10 @@ extension CPUBackend {
 
     /// Max over each window (padding never wins) with the flat h*w index of the max.
     func maxPool2d(_ x: Tensor, window w: Window2d, into out: Tensor, indices: Tensor) {
+        if x.dtype == .float32 && x.isContiguous && w.padding == (0, 0, 0, 0) && w.dilation == (1, 1) {
+            maxPoolFloatUnpadded(x, w, out, indices)
+            return
+        }
         switch x.dtype {
         case .float32: maxPoolTyped(Float.self, x, w, out, indices)
         case .float64: maxPoolTyped(Double.self, x, w, out, indices)
@@ -174,6 +178,43 @@ extension CPUBackend {
         case .int8: maxPoolTyped(Int8.self, x, w, out, indices)
         case .uint8: maxPoolTyped(UInt8.self, x, w, out, indices)
         case .bool: maxPoolTyped(Bool.self, x, w, out, indices)
+        }
+    }
+
+    /// The common case (float32, no padding or dilation) without generic element handling.
+    private func maxPoolFloatUnpadded(_ x: Tensor, _ w: Window2d, _ out: Tensor, _ indices: Tensor) {
+        let planes = x.shape[0] * x.shape[1], h = w.input.0, wd = w.input.1
+        let oh = w.outputHeight, ow = w.outputWidth
+        let (kh, kw) = w.kernel
+        let (sh, sw) = w.stride
+        let px = x.pointer(as: Float.self), po = out.pointer(as: Float.self), pi = indices.pointer(as: Int64.self)
+        Threading.parallelFor(planes, grain: Swift.max(1, 4096 / Swift.max(oh * ow * kh * kw, 1))) { s, e in
+            for plane in s..<e {
+                let xBase = px + plane * h * wd
+                var o = plane * oh * ow
+                for oi in 0..<oh {
+                    for oj in 0..<ow {
+                        var bestIndex = oi * sh * wd + oj * sw
+                        var best = xBase[bestIndex]
+                        if !best.isNaN {
+                            search: for ki in 0..<kh {
+                                let rowIndex = (oi * sh + ki) * wd + oj * sw
+                                for kj in 0..<kw {
+                                    let v = xBase[rowIndex + kj]
+                                    if v > best || v.isNaN {
+                                        best = v
+                                        bestIndex = rowIndex + kj
+                                        if v.isNaN { break search }
+                                    }
+                                }
+                            }
+                        }
+                        po[o] = best
+                        pi[o] = Int64(bestIndex)
+                        o += 1
+                    }
+                }
+            }
         }
     }
 
