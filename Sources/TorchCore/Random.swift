@@ -107,8 +107,17 @@ extension Tensor {
     /// Fills a contiguous float tensor from `sample`, run with the generator locked.
     func fillRandom(_ g: Generator, _ sample: () -> Double) {
         g.withLock {
-            withTypedPointer { _, store in
-                for i in 0..<numel { store(i, .double(sample())) }
+            switch dtype {
+            case .float32:
+                let p = pointer(as: Float.self)
+                for i in 0..<numel { p[i] = Float(sample()) }
+            case .float64:
+                let p = pointer(as: Double.self)
+                for i in 0..<numel { p[i] = sample() }
+            default:
+                withTypedPointer { _, store in
+                    for i in 0..<numel { store(i, .double(sample())) }
+                }
             }
         }
     }
