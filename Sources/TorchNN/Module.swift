@@ -101,7 +101,9 @@ open class Module: CustomStringConvertible {
         return input
     }
 
-    /// Runs forward with the registered hooks (`module(x)`).
+    /// Runs forward with the registered hooks (`module(x)`). Disfavoured so that a
+    /// subclass's richer call (LSTM's tuple, attention's three inputs) wins for `m(x)`.
+    @_disfavoredOverload
     public func callAsFunction(_ input: Tensor) -> Tensor {
         var x = input
         for hook in forwardPreHooks { if let r = hook(self, x) { x = r } }
