@@ -190,3 +190,21 @@ struct AutogradTests {
 import Glibc
 func Foundation_tanh(_ x: Double) -> Double { Glibc.tanh(x) }
 func Foundation_exp(_ x: Double) -> Double { Glibc.exp(x) }
+
+struct GraphLifetimeTests {
+    @Test func graphsAreFreedWithTheirOutputs() {
+        weak var expNode: Node?
+        weak var mulNode: Node?
+        weak var saved: Tensor?
+        do {
+            let x = Tensor([1.0, 2.0], requiresGrad: true)
+            let e = x.exp()
+            let y = e * x
+            expNode = e.gradFn
+            mulNode = y.gradFn
+            saved = e
+            #expect(expNode != nil && mulNode != nil)
+        }
+        #expect(expNode == nil && mulNode == nil && saved == nil)
+    }
+}

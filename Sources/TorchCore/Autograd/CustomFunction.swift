@@ -49,7 +49,7 @@ extension AutogradFunction {
             let count = inputs.count
             record(name, inputs: inputs, outputs: outputs) { node in
                 ctx.node = node
-                return { grads throws(TorchError) in
+                return { grads, node throws(TorchError) in
                     _ = try ctx.unpackSaved(node)
                     var r = backward(ctx, grads.map { $0! })
                     guard r.count == count else {

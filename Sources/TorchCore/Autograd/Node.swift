@@ -5,7 +5,9 @@ public struct Edge {
     public let inputNr: Int
 }
 
-public typealias BackwardFunction = ([Tensor?]) throws(TorchError) -> [Tensor?]
+/// Maps output gradients to input gradients. The node comes in as an argument so
+/// closures never capture it (a node owns its closure: capturing it would leak the graph).
+public typealias BackwardFunction = ([Tensor?], Node) throws(TorchError) -> [Tensor?]
 
 /// A step of the backward graph (PyTorch's `grad_fn`): maps the gradients of a
 /// forward op's outputs to the gradients of its inputs.
@@ -40,7 +42,7 @@ public class Node: CustomStringConvertible {
         guard let backward, !released else {
             throw TorchError("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.")
         }
-        return try backward(grads)
+        return try backward(grads, self)
     }
 
     /// Frees saved tensors after a backward pass without retainGraph.

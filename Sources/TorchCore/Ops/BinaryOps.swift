@@ -175,7 +175,7 @@ func binaryOp(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws(TorchError) -> Te
             let sb = op.savesInputs ? SavedTensor(b) : nil
             let aShape = a.shape, bShape = b.shape, aType = a.dtype, bType = b.dtype
             let aNeeds = a.requiresGradFlag, bNeeds = b.requiresGradFlag
-            return { grads throws(TorchError) in
+            return { grads, node throws(TorchError) in
                 let g = grads[0]!
                 let av = try sa?.unpack(node) ?? g, bv = try sb?.unpack(node) ?? g
                 let (ga, gb) = op.derivative(a: av, b: bv, y: nil, g: g)

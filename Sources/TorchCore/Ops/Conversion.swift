@@ -6,7 +6,7 @@ extension Tensor {
         if needsGrad(self) && dtype.isFloatingPoint {
             let srcType = self.dtype
             record("ToCopyBackward0", inputs: [self], outputs: [out]) { _ in
-                { grads throws(TorchError) in [grads[0]!.to(srcType)] }
+                { grads, node throws(TorchError) in [grads[0]!.to(srcType)] }
             }
         }
         return out
@@ -43,7 +43,7 @@ extension Tensor {
         backend(for: device).copy(self, into: out)
         if needsGrad(self) {
             record(forceCopy ? "CloneBackward0" : "CloneBackward0", inputs: [self], outputs: [out]) { _ in
-                { grads throws(TorchError) in [grads[0]!] }
+                { grads, node throws(TorchError) in [grads[0]!] }
             }
         }
         return out

@@ -21,7 +21,7 @@ extension Tensor {
         if needsGrad(self) {
             let inShape = shape
             record("Im2ColBackward0", inputs: [self], outputs: [cols]) { _ in
-                { grads throws(TorchError) in [grads[0]!.col2im(window: w, batch: inShape[0], channels: inShape[1])] }
+                { grads, node throws(TorchError) in [grads[0]!.col2im(window: w, batch: inShape[0], channels: inShape[1])] }
             }
         }
         return cols
@@ -37,7 +37,7 @@ extension Tensor {
             backend(for: device).col2im(contiguous(), window: w, into: x)
             if needsGrad(self) {
                 record("Col2ImBackward0", inputs: [self], outputs: [x]) { _ in
-                    { grads throws(TorchError) in [grads[0]!.im2col(window: w)] }
+                    { grads, node throws(TorchError) in [grads[0]!.im2col(window: w)] }
                 }
             }
             return x
@@ -57,7 +57,7 @@ extension Tensor {
             if needsGrad(self) {
                 let inShape = shape
                 record("MaxPool2DWithIndicesBackward0", inputs: [self], outputs: [out]) { _ in
-                    { grads throws(TorchError) in
+                    { grads, node throws(TorchError) in
                         let g = grads[0]!
                         let n = inShape[0], c = inShape[1], hw = inShape[2] * inShape[3]
                         let flat = Tensor.zeros([n, c, hw], dtype: g.dtype)

@@ -262,7 +262,7 @@ func whereOp(_ cond: Tensor, _ a: Tensor, _ b: Tensor, outShapeMustBe: [Int]? = 
         let aNeeds = a.requiresGradFlag, bNeeds = b.requiresGradFlag
         let sc = SavedTensor(cond)
         record("WhereBackward0", inputs: [a, b], outputs: [out]) { node in
-            { grads throws(TorchError) in
+            { grads, node throws(TorchError) in
                 let g = grads[0]!, c = try sc.unpack(node)
                 let zero = Tensor.wrapped(.int(0))
                 return [aNeeds ? reduceGrad(Tensor.where(c, g, zero), to: aShape, dtype: aType) : nil,

@@ -53,7 +53,7 @@ extension Tensor {
         oldBase.outputNr = b.outputNr
         let newBase = b.aliasDetached()
         record("CopySlices", inputs: [oldBase, value], outputs: [newBase]) { _ in
-            { grads throws(TorchError) in
+            { grads, node throws(TorchError) in
                 let g = grads[0]!
                 let rest = g.clone()
                 withNoGrad { () -> Void in backend(for: rest.device).fill(region(rest), with: .int(0)) }

@@ -41,7 +41,7 @@ extension Tensor {
         if needsGrad(self) {
             let inShape = shape
             record("GatherBackward0", inputs: [self], outputs: [out]) { _ in
-                { grads throws(TorchError) in [Tensor.zeros(inShape, dtype: grads[0]!.dtype).scatterAdd(d, idx, grads[0]!)] }
+                { grads, node throws(TorchError) in [Tensor.zeros(inShape, dtype: grads[0]!.dtype).scatterAdd(d, idx, grads[0]!)] }
             }
         }
         return out
@@ -79,7 +79,7 @@ extension Tensor {
         if needsGrad(self, src) {
             let selfNeeds = requiresGradFlag, srcNeeds = src.requiresGradFlag
             record(accumulate ? "ScatterAddBackward0" : "ScatterBackward0", inputs: [self, src], outputs: [out]) { _ in
-                { grads throws(TorchError) in
+                { grads, node throws(TorchError) in
                     let g = grads[0]!
                     let gSelf = accumulate ? g : g.scatter(d, idx, value: 0)
                     let gSrc = g.gather(d, idx)

@@ -35,7 +35,7 @@ extension Tensor {
             let sizes = parts.map { $0.shape[d] }
             let types = parts.map(\.dtype)
             record("CatBackward0", inputs: parts, outputs: [out]) { _ in
-                { grads throws(TorchError) in
+                { grads, node throws(TorchError) in
                     let pieces = grads[0]!.split(sizes: sizes, dim: d)
                     return zip(pieces, types).map { p, t in p.to(t) }
                 }
@@ -71,7 +71,7 @@ extension Tensor {
             let out = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
             backend(for: device).copy(reversed, into: out)
             if needsGrad(self) {
-                record("FlipBackward0", inputs: [self], outputs: [out]) { _ in { grads throws(TorchError) in [grads[0]!.flip(ds)] } }
+                record("FlipBackward0", inputs: [self], outputs: [out]) { _ in { grads, node throws(TorchError) in [grads[0]!.flip(ds)] } }
             }
             return out
         }

@@ -8,7 +8,7 @@ func bmmOp(_ a: Tensor, _ b: Tensor, name: String = "BmmBackward0") throws(Torch
         let sa = SavedTensor(a), sb = SavedTensor(b)
         let aNeeds = a.requiresGradFlag, bNeeds = b.requiresGradFlag
         record(name, inputs: [a, b], outputs: [out]) { node in
-            { grads throws(TorchError) in
+            { grads, node throws(TorchError) in
                 let g = grads[0]!
                 let av = try sa.unpack(node), bv = try sb.unpack(node)
                 return [aNeeds ? g.bmm(bv.transpose(1, 2)) : nil, bNeeds ? av.transpose(1, 2).bmm(g) : nil]

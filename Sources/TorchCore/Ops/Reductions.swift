@@ -63,7 +63,7 @@ extension Tensor {
             record(op == .sum ? "SumBackward1" : (op == .prod ? "ProdBackward1" : (op == .max ? "AmaxBackward0" : "AminBackward0")),
                    inputs: [self], outputs: [result]) { node in
                 let sy = op == .sum ? nil : SavedTensor(output: result, of: node)
-                return { grads throws(TorchError) in
+                return { grads, node throws(TorchError) in
                     let g = grads[0]!.reshape(kshape)
                     switch op {
                     case .sum:
@@ -172,7 +172,7 @@ extension Tensor {
             let inShape = shape, keep = keepdim, r = rank
             let si = SavedTensor(i)
             record(name == "max" || name == "argmax" ? "MaxBackward0" : "MinBackward0", inputs: [self], outputs: [v]) { node in
-                { grads throws(TorchError) in
+                { grads, node throws(TorchError) in
                     var g = grads[0]!, idx = try si.unpack(node)
                     if r == 0 { return [g.reshape(inShape)] }
                     if !keep { g = g.unsqueeze(d); idx = idx.unsqueeze(d) }
@@ -258,7 +258,7 @@ extension Tensor {
             let sx = SavedTensor(self)
             record("LinalgVectorNormBackward0", inputs: [self], outputs: [out]) { node in
                 let sy = SavedTensor(output: out, of: node)
-                return { grads throws(TorchError) in
+                return { grads, node throws(TorchError) in
                     let x = try sx.unpack(node), n = try sy.unpack(node).reshape(kshape)
                     let g = grads[0]!.reshape(kshape)
                     return [(g * x / n).maskedFill(n == 0, 0)]
@@ -295,7 +295,7 @@ extension Tensor {
             let sx = SavedTensor(x)
             record(op == .cumsum ? "CumsumBackward0" : "CumprodBackward0", inputs: [x], outputs: [result]) { node in
                 let sy = SavedTensor(output: result, of: node)
-                return { grads throws(TorchError) in
+                return { grads, node throws(TorchError) in
                     let g = grads[0]!
                     if op == .cumsum { return [g.flip([d]).cumsum(d).flip([d])] }
                     let xv = try sx.unpack(node), y = try sy.unpack(node)

@@ -31,7 +31,7 @@ extension Tensor {
         if needsGrad(x) {
             record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", inputs: [x], outputs: [result]) { node in
                 let sy = SavedTensor(output: result, of: node)
-                return { grads throws(TorchError) in
+                return { grads, node throws(TorchError) in
                     let y = try sy.unpack(node), g = grads[0]!
                     return [softmaxBackward(y: y, g: g, dim: d, log: log)]
                 }

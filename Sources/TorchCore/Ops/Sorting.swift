@@ -21,7 +21,7 @@ extension Tensor {
             let inShape = shape
             let si = SavedTensor(indices)
             record(name, inputs: [self], outputs: [values]) { node in
-                { grads throws(TorchError) in
+                { grads, node throws(TorchError) in
                     let idx = try si.unpack(node)
                     return [Tensor.zeros(inShape, dtype: grads[0]!.dtype).scatter(dim, idx, grads[0]!)]
                 }
@@ -110,7 +110,7 @@ extension Tensor {
             let sx = SavedTensor(x)
             let inputs = [x] + (lo.map { [$0] } ?? []) + (hi.map { [$0] } ?? [])
             record("ClampBackward1", inputs: inputs, outputs: [out]) { node in
-                { grads throws(TorchError) in
+                { grads, node throws(TorchError) in
                     let g = grads[0]!, xv = try sx.unpack(node)
                     var pass = Tensor.full(xv.shape, .bool(true), dtype: .bool)
                     var result: [Tensor?] = []

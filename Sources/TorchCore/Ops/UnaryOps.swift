@@ -173,7 +173,7 @@ func unaryOp(_ op: UnaryOp, _ x: Tensor) throws(TorchError) -> Tensor {
         record(op.nodeName, inputs: [x], outputs: [out]) { node in
             let sx = op.savesInput ? SavedTensor(x) : nil
             let sy = op.savesOutput ? SavedTensor(output: out, of: node) : nil
-            return { grads throws(TorchError) in
+            return { grads, node throws(TorchError) in
                 let xv = try sx?.unpack(node), yv = try sy?.unpack(node)
                 return [op.derivative(x: xv, y: yv, g: grads[0]!)]
             }

@@ -7,7 +7,7 @@ func makeView(_ x: Tensor, shape: [Int], strides: [Int], offset: Int, name: Stri
     let v = Tensor(storage: x.storage, shape: shape, strides: strides, offset: offset, dtype: x.dtype)
     v.base = x.base ?? x
     if needsGrad(x) {
-        record(name, inputs: [x], outputs: [v]) { _ in { grads throws(TorchError) in [backward(grads[0]!)] } }
+        record(name, inputs: [x], outputs: [v]) { _ in { grads, node throws(TorchError) in [backward(grads[0]!)] } }
     }
     return v
 }
@@ -19,7 +19,7 @@ func viewScatter(_ g: Tensor, shape: [Int], name: String, replay: @escaping (Ten
     let region = withNoGrad { replay(z) }
     backend(for: z.device).copy(g, into: region)
     if needsGrad(g) {
-        record(name, inputs: [g], outputs: [z]) { _ in { grads throws(TorchError) in [replay(grads[0]!)] } }
+        record(name, inputs: [g], outputs: [z]) { _ in { grads, node throws(TorchError) in [replay(grads[0]!)] } }
     }
     return z
 }
