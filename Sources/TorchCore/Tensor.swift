@@ -92,7 +92,7 @@ final class TensorExtra {
     var hooks: [(Tensor) -> Tensor?] = []
     var postAccumulateHooks: [(Tensor) -> Void] = []
     var name: String?
-    var accumulator: AccumulatorCache?
+    unowned(unsafe) var accumulatorNode: AccumulateGrad?
 }
 
 @inline(__always)

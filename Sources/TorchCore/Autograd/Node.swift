@@ -17,7 +17,7 @@ public class Node: CustomStringConvertible {
     /// One edge per differentiable forward input (nil where no gradient is needed).
     public internal(set) var nextEdges: [Edge?]
     /// Shape and dtype of each forward output, for zero-filling gradients that did not arrive.
-    var outputMeta: [(shape: [Int], dtype: DType)]
+    var outputMeta: OutputMeta
     var backward: BackwardFunction?
     var released = false
     let sequenceNr: Int
@@ -28,7 +28,7 @@ public class Node: CustomStringConvertible {
 
     nonisolated(unsafe) static var sequenceCounter = 0
 
-    init(name: String, nextEdges: [Edge?], outputMeta: [(shape: [Int], dtype: DType)], backward: BackwardFunction?) {
+    init(name: String, nextEdges: [Edge?], outputMeta: OutputMeta, backward: BackwardFunction?) {
         self.name = name
         self.nextEdges = nextEdges
         self.outputMeta = outputMeta
@@ -60,6 +60,26 @@ public class Node: CustomStringConvertible {
     }
 }
 
+/// Shape and dtype of each forward output; one output needs no array.
+enum OutputMeta {
+    case single([Int], DType)
+    case many([(shape: [Int], dtype: DType)])
+
+    var count: Int {
+        switch self {
+        case .single: return 1
+        case .many(let m): return m.count
+        }
+    }
+
+    subscript(i: Int) -> (shape: [Int], dtype: DType) {
+        switch self {
+        case .single(let s, let d): return (s, d)
+        case .many(let m): return m[i]
+        }
+    }
+}
+
 /// The node that adds a leaf's incoming gradient into its `.grad`.
 /// Holds its leaf strongly, like PyTorch's AccumulateGrad (the leaf refers back to
 /// it only weakly), so leaves carry no weak references on the hot path.
@@ -68,8 +88,10 @@ final class AccumulateGrad: Node {
 
     init(variable: Tensor) {
         self.variable = variable
-        super.init(name: "AccumulateGrad", nextEdges: [], outputMeta: [(variable.shape, variable.dtype)], backward: nil)
+        super.init(name: "AccumulateGrad", nextEdges: [], outputMeta: .single(variable.shape, variable.dtype), backward: nil)
     }
+
+    deinit { variable.extra?.accumulatorNode = nil }
 
     override func apply(_ grads: [Tensor?]) throws(TorchError) -> [Tensor?] {
         guard let g = grads.first ?? nil else { return [] }

@@ -20,9 +20,8 @@ func record(_ name: String, inputs: [Tensor], outputs: [Tensor], _ makeBackward:
     var edges: [Edge?] = []
     edges.reserveCapacity(inputs.count)
     for t in inputs { edges.append(t.requiresGradFlag ? t.gradientEdge() : nil) }
-    var meta: [(shape: [Int], dtype: DType)] = []
-    meta.reserveCapacity(outputs.count)
-    for o in outputs { meta.append((o.shape, o.dtype)) }
+    let meta: OutputMeta = outputs.count == 1 ? .single(outputs[0].shape, outputs[0].dtype)
+                                              : .many(outputs.map { ($0.shape, $0.dtype) })
     let node = Node(name: name, nextEdges: edges, outputMeta: meta, backward: nil)
     for (i, o) in outputs.enumerated() where o.dtype.isFloatingPoint {
         o.requiresGradFlag = true

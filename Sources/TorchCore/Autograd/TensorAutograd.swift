@@ -1,8 +1,3 @@
-/// Weak cache so that several uses of a leaf share one AccumulateGrad node.
-final class AccumulatorCache {
-    weak var node: AccumulateGrad?
-}
-
 extension Tensor {
     /// Whether autograd records operations on this tensor.
     public var requiresGrad: Bool {
@@ -65,7 +60,8 @@ extension Tensor {
             if let fn = gradFn {
                 fn.preHooks[outputNr, default: []].append(hook)
             } else {
-                gradAccumulator().preHooks[0, default: []].append(hook)
+                extraState.hooks.append(hook)
+                extra?.accumulatorNode?.preHooks[0, default: []].append(hook)
             }
         }
     }
@@ -74,21 +70,18 @@ extension Tensor {
     func gradientEdge(createAccumulator: Bool = true) -> Edge? {
         if let fn = gradFn { return Edge(node: fn, inputNr: outputNr) }
         guard requiresGradFlag else { return nil }
-        if !createAccumulator, let cached = accumulatorCache?.node { return Edge(node: cached, inputNr: 0) }
+        if !createAccumulator, let cached = extra?.accumulatorNode { return Edge(node: cached, inputNr: 0) }
         return Edge(node: gradAccumulator(), inputNr: 0)
     }
 
-    var accumulatorCache: AccumulatorCache? {
-        get { extra?.accumulator }
-        set { extraState.accumulator = newValue }
-    }
-
+    /// The leaf's AccumulateGrad, shared by every use while a graph holds it. The
+    /// leaf's pointer to it is cleared by the node's deinit, so it needs no weak
+    /// reference (those put every retain of the node on a slow path).
     func gradAccumulator() -> AccumulateGrad {
-        if let cached = extra?.accumulator?.node { return cached }
+        if let cached = extra?.accumulatorNode { return cached }
         let node = AccumulateGrad(variable: self)
-        let cache = AccumulatorCache()
-        cache.node = node
-        extraState.accumulator = cache
+        if let hooks = extra?.hooks, !hooks.isEmpty { node.preHooks[0] = hooks }
+        extraState.accumulatorNode = node
         return node
     }
 
