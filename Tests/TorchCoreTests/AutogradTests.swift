@@ -208,3 +208,15 @@ struct GraphLifetimeTests {
         #expect(expNode == nil && mulNode == nil && saved == nil)
     }
 }
+
+struct LeafHookTests {
+    @Test func leafHooksRunInEveryGraph() {
+        let x = Tensor([1.0, 2.0], requiresGrad: true)
+        var calls = 0
+        x.registerHook { g in calls += 1; return g * 10 }
+        (x * 2).sum().backward()
+        (x * 3).sum().backward()   // a new graph, a new accumulator: the hook still applies
+        #expect(calls == 2)
+        #expect(x.grad!.toArray(Double.self) == [50, 50])
+    }
+}
