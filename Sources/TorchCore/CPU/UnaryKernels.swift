@@ -107,8 +107,8 @@ extension CPUBackend {
 }
 
 extension DType {
-    /// PyTorch's C++ scalar type name used in "not implemented for" messages.
-    var legacyScalarName: String {
+    /// PyTorch's C++ scalar type name used in "not implemented for" messages (`Float`, `Long`).
+    public var legacyScalarName: String {
         switch self {
         case .bool: return "Bool"
         case .uint8: return "Byte"

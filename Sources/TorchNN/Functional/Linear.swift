@@ -51,7 +51,7 @@ extension Functional {
     public static func embedding(_ input: Tensor, _ weight: Tensor, paddingIdx: Int? = nil, maxNorm: Double? = nil,
                                  normType: Double = 2, scaleGradByFreq: Bool = false) -> Tensor {
         guard require(input.dtype == .int64 || input.dtype == .int32,
-                      "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.\(input.dtype.legacyName)Tensor instead (while checking arguments for embedding)")
+                      "Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.\(input.dtype.legacyScalarName)Tensor instead (while checking arguments for embedding)")
         else { return placeholder }
         guard require(weight.rank == 2, "'weight' must be 2-D") else { return placeholder }
         let rows = weight.shape[0]

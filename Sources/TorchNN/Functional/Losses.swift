@@ -117,7 +117,7 @@ extension Functional {
                       "Expected input batch_size (\(input.shape[0])) to match target batch_size (\(target.rank >= 1 ? target.shape[0] : 0)).")
         else { return nil }
         guard require(target.dtype == .int64 || target.dtype == .uint8,
-                      "expected target dtype to be Long or Byte, but got \(target.dtype.legacyName)")
+                      "expected target dtype to be Long or Byte, but got \(target.dtype.legacyScalarName)")
         else { return nil }
         let c = input.rank == 1 ? input.shape[0] : input.shape[1]
         switch input.rank {
@@ -190,7 +190,7 @@ extension Functional {
         let classDim = input.rank == 1 ? 0 : 1
         let c = input.shape[classDim]
         if input.shape == target.shape {
-            guard require(target.isFloatingPoint, "Expected floating point type for target with class probabilities, got \(target.dtype.legacyName)") else { return placeholder }
+            guard require(target.isFloatingPoint, "Expected floating point type for target with class probabilities, got \(target.dtype.legacyScalarName)") else { return placeholder }
             guard require(ignoreIndex < 0, "ignore_index is not supported for floating point target") else { return placeholder }
             if let weight {
                 guard require(weight.rank == 1 && weight.numel == c,

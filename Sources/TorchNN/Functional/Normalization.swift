@@ -207,7 +207,7 @@ extension Functional {
     /// changes the value only, not the gradient path.
     public static func cosineSimilarity(_ x1: Tensor, _ x2: Tensor, dim: Int = 1, eps: Double = 1e-8) -> Tensor {
         let common = resultType(x1, x2)
-        guard require(common.isFloatingPoint, "expected common dtype to be floating point, yet common dtype is \(common.legacyName)") else { return placeholder }
+        guard require(common.isFloatingPoint, "expected common dtype to be floating point, yet common dtype is \(common.legacyScalarName)") else { return placeholder }
         guard let shape = broadcastShape(x1.shape, x2.shape) else { return placeholder }
         let a = x1.to(common).expand(shape), b = x2.to(common).expand(shape)
         func clampedNorm(_ x: Tensor) -> Tensor {

@@ -28,7 +28,7 @@ extension Functional {
     /// Checks that `x` has a floating dtype, with PyTorch's kernel message
     /// (`"elu_cpu" not implemented for 'Long'`).
     static func requireFloat(_ x: Tensor, _ kernel: String) -> Bool {
-        require(x.isFloatingPoint, "\"\(kernel)\" not implemented for '\(x.dtype.legacyName)'")
+        require(x.isFloatingPoint, "\"\(kernel)\" not implemented for '\(x.dtype.legacyScalarName)'")
     }
 
     /// PyTorch's autograd refuses a gradient for some arguments (class weights,
@@ -113,24 +113,6 @@ extension Functional {
         case .bfloat16: return 0.0078125
         case .float64: return 2.220446049250313e-16
         default: return 1.1920928955078125e-07
-        }
-    }
-}
-
-extension DType {
-    /// PyTorch's scalar type name in kernel messages (`Float`, `Long`).
-    var legacyName: String {
-        switch self {
-        case .bool: return "Bool"
-        case .uint8: return "Byte"
-        case .int8: return "Char"
-        case .int16: return "Short"
-        case .int32: return "Int"
-        case .int64: return "Long"
-        case .float16: return "Half"
-        case .bfloat16: return "BFloat16"
-        case .float32: return "Float"
-        case .float64: return "Double"
         }
     }
 }
