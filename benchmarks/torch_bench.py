@@ -168,6 +168,53 @@ def digits_cnn_step():
     return step
 
 
+def lstm_step():
+    nn = torch.nn
+    torch.manual_seed(0)
+    lstm = nn.LSTM(64, 256, batch_first=True)
+    head = nn.Linear(256, 64)
+    opt = torch.optim.Adam(list(lstm.parameters()) + list(head.parameters()), lr=1e-3)
+    x = torch.randn(32, 64, 64)
+    target = torch.randn(32, 64, 64)
+
+    def step():
+        out, _ = lstm(x)
+        loss = torch.nn.functional.mse_loss(head(out), target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def gpt_step():
+    nn = torch.nn
+    torch.manual_seed(0)
+    vocab, context, d_model, batch = 96, 64, 128, 16
+    tok = nn.Embedding(vocab, d_model)
+    pos = nn.Embedding(context, d_model)
+    layer = nn.TransformerEncoderLayer(d_model, 4, 4 * d_model, dropout=0.0, activation="gelu",
+                                       batch_first=True, norm_first=True)
+    blocks = nn.TransformerEncoder(layer, 4, norm=nn.LayerNorm(d_model), enable_nested_tensor=False)
+    head = nn.Linear(d_model, vocab)
+    params = list(tok.parameters()) + list(pos.parameters()) + list(blocks.parameters()) + list(head.parameters())
+    opt = torch.optim.AdamW(params, lr=3e-4)
+    tokens = torch.randint(0, vocab, (batch, context + 1))
+    x, y = tokens[:, :context], tokens[:, 1:]
+    positions = torch.arange(context)
+    mask = nn.Transformer.generate_square_subsequent_mask(context)
+
+    def step():
+        h = tok(x) + pos(positions)
+        logits = head(blocks(h, mask=mask, is_causal=True))
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), y.reshape(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
 # name -> (builder, calls per timed sample); same order and batches as the Swift side.
 WORKLOADS = {
     "tiny_add": (tiny_add, 1000),
@@ -184,6 +231,8 @@ WORKLOADS = {
     "softmax_4096x1024": (softmax_4096x1024, 1),
     "mlp3_fwd_bwd": (mlp3_fwd_bwd, 1),
     "digits_cnn_step": (digits_cnn_step, 1),
+    "lstm_step": (lstm_step, 1),
+    "gpt_step": (gpt_step, 1),
 }
 
 

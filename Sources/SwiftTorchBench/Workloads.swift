@@ -64,6 +64,8 @@ var allWorkloads: [Workload] {
         },
         Workload(name: "mlp3_fwd_bwd", batch: 1) { makeMLP3() },
         Workload(name: "digits_cnn_step", batch: 1) { makeDigitsCNNStep() },
+        Workload(name: "lstm_step", batch: 1) { makeLSTMStep() },
+        Workload(name: "gpt_step", batch: 1) { makeGPTStep() },
     ]
 }
 
@@ -132,6 +134,53 @@ private func makeDigitsCNNStep() -> () -> Void {
     let y = Tensor.randint(low: 0, high: 10, [32])
     return {
         let loss = F.crossEntropy(model(x), y)
+        opt.zeroGrad()
+        loss.backward()
+        opt.step()
+        blackHole(loss)
+    }
+}
+
+/// LSTM (input 64, hidden 256, 1 layer), sequence 64, batch 32: forward, MSE-free
+/// sum loss on a linear head, backward, Adam.
+private func makeLSTMStep() -> () -> Void {
+    manualSeed(0)
+    let lstm = LSTM(64, 256, batchFirst: true)
+    let head = Linear(256, 64)
+    let opt = Adam(lstm.parameters() + head.parameters(), lr: 1e-3)
+    let x = Tensor.randn([32, 64, 64])
+    let target = Tensor.randn([32, 64, 64])
+    return {
+        let (out, _, _) = lstm(x)
+        let loss = F.mseLoss(head(out), target)
+        opt.zeroGrad()
+        loss.backward()
+        opt.step()
+        blackHole(loss)
+    }
+}
+
+/// A 4-layer GPT-style decoder (d_model 128, 4 heads, context 64, vocabulary 96,
+/// pre-norm, GELU), batch 16: next-token cross-entropy, backward, AdamW.
+private func makeGPTStep() -> () -> Void {
+    manualSeed(0)
+    let vocab = 96, context = 64, dModel = 128, batch = 16
+    let tokenEmbedding = Embedding(vocab, dModel), positionEmbedding = Embedding(context, dModel)
+    let blocks = TransformerEncoder(numLayers: 4, norm: LayerNorm([dModel])) {
+        TransformerEncoderLayer(dModel: dModel, nhead: 4, dimFeedforward: 4 * dModel, dropout: 0, activation: "gelu",
+                                batchFirst: true, normFirst: true)
+    }
+    let head = Linear(dModel, vocab)
+    let params = tokenEmbedding.parameters() + positionEmbedding.parameters() + blocks.parameters() + head.parameters()
+    let opt = AdamW(params, lr: 3e-4)
+    let tokens = Tensor.randint(low: 0, high: vocab, [batch, context + 1])
+    let x = tokens[.all, 0..<context], y = tokens[.all, 1...]
+    let positions = Tensor.arange(0, .int(Int64(context)))
+    let mask = generateSquareSubsequentMask(context)
+    return {
+        let h = tokenEmbedding(x) + positionEmbedding(positions)
+        let logits = head(blocks(h, mask: mask, isCausal: true))
+        let loss = F.crossEntropy(logits.reshape([-1, vocab]), y.reshape([-1]))
         opt.zeroGrad()
         loss.backward()
         opt.step()
