@@ -133,20 +133,3 @@ extension Bool: TensorElement {
     @inline(__always) public var doubleValue: Double { self ? 1 : 0 }
     @inline(__always) public init(double: Double) { self = double != 0 }
 }
-
-/// Calls `body` with the Swift type that stores `dtype` (the one dtype switch of a primitive).
-@inline(__always)
-func withElementType<R>(_ dtype: DType, _ body: (any TensorElement.Type) throws(TorchError) -> R) throws(TorchError) -> R {
-    switch dtype {
-    case .float32: return try body(Float.self)
-    case .float64: return try body(Double.self)
-    case .float16: return try body(Float16.self)
-    case .bfloat16: return try body(BFloat16.self)
-    case .int64: return try body(Int64.self)
-    case .int32: return try body(Int32.self)
-    case .int16: return try body(Int16.self)
-    case .int8: return try body(Int8.self)
-    case .uint8: return try body(UInt8.self)
-    case .bool: return try body(Bool.self)
-    }
-}

@@ -65,10 +65,6 @@ extension Scalar: ScalarConvertible { public var scalar: Scalar { self } }
 func formatPythonFloat(_ d: Double) -> String {
     if d.isNaN { return "nan" }
     if d.isInfinite { return d > 0 ? "inf" : "-inf" }
-    if d == d.rounded() && abs(d) < 1e16 { return String(format0: d) }
+    if d == d.rounded() && abs(d) < 1e16 { return "\(Int64(d)).0" }
     return "\(d)"
-}
-
-extension String {
-    fileprivate init(format0 d: Double) { self = "\(Int64(d)).0" }
 }

@@ -7,7 +7,6 @@ import Musl
 /// State that PyTorch keeps per thread: grad mode, the error boundary, anomaly mode.
 final class ThreadState {
     var gradEnabled = true
-    var inferenceMode = false
     var anomalyDetection = false
     let errors = ErrorScope()
 

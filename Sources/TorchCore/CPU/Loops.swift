@@ -1,4 +1,3 @@
-import Dispatch
 import CTorchKernels
 
 /// Raw pointer wrapper that may cross into `concurrentPerform` closures.
@@ -58,11 +57,6 @@ private func runParallelChunk(_ ctx: UnsafeMutableRawPointer?, _ chunk: Int64) {
     let job = ctx!.assumingMemoryBound(to: ParallelJob.self)
     let c = Int(chunk)
     job.pointee.body(job.pointee.total * c / job.pointee.chunks, job.pointee.total * (c + 1) / job.pointee.chunks)
-}
-
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
 
 /// A coalesced iteration space over several operands that share one shape

@@ -1,5 +1,17 @@
 import TorchCore
 
+/// Initial affine parameters and running statistics of batch and instance norm.
+struct NormState {
+    let weight, bias, mean, variance, count: Tensor?
+    init(_ n: Int, affine: Bool, trackRunningStats: Bool) {
+        weight = affine ? Tensor.ones([n]) : nil
+        bias = affine ? Tensor.zeros([n]) : nil
+        mean = trackRunningStats ? Tensor.zeros([n]) : nil
+        variance = trackRunningStats ? Tensor.ones([n]) : nil
+        count = trackRunningStats ? Tensor.zeros([], dtype: .int64) : nil
+    }
+}
+
 /// Batch normalisation over channel dim 1 (`nn.BatchNorm1d` / `nn.BatchNorm2d`):
 /// batch statistics in training (updating running_mean/var with `momentum`, or a
 /// cumulative average when momentum is nil), running statistics in eval.
@@ -19,11 +31,8 @@ public class BatchNorm: Module {
         self.affine = affine
         self.trackRunningStats = trackRunningStats
         self.expectedRanks = expectedRanks
-        weight = affine ? Tensor.ones([numFeatures]) : nil
-        bias = affine ? Tensor.zeros([numFeatures]) : nil
-        runningMean = trackRunningStats ? Tensor.zeros([numFeatures]) : nil
-        runningVar = trackRunningStats ? Tensor.ones([numFeatures]) : nil
-        numBatchesTracked = trackRunningStats ? Tensor.zeros([], dtype: .int64) : nil
+        let st = NormState(numFeatures, affine: affine, trackRunningStats: trackRunningStats)
+        (weight, bias, runningMean, runningVar, numBatchesTracked) = (st.weight, st.bias, st.mean, st.variance, st.count)
         super.init()
     }
 
@@ -70,11 +79,8 @@ public final class InstanceNorm2d: Module {
         self.eps = eps
         self.momentum = momentum
         self.trackRunningStats = trackRunningStats
-        weight = affine ? Tensor.ones([numFeatures]) : nil
-        bias = affine ? Tensor.zeros([numFeatures]) : nil
-        runningMean = trackRunningStats ? Tensor.zeros([numFeatures]) : nil
-        runningVar = trackRunningStats ? Tensor.ones([numFeatures]) : nil
-        numBatchesTracked = trackRunningStats ? Tensor.zeros([], dtype: .int64) : nil
+        let st = NormState(numFeatures, affine: affine, trackRunningStats: trackRunningStats)
+        (weight, bias, runningMean, runningVar, numBatchesTracked) = (st.weight, st.bias, st.mean, st.variance, st.count)
         super.init()
     }
 
