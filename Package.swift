@@ -16,7 +16,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
-        .target(name: "CTorchKernels", path: "Sources/CTorchKernels"),
+        .target(name: "CTorchKernels", path: "Sources/CTorchKernels", linkerSettings: [.linkedLibrary("dnnl")]),
         .target(
             name: "TorchCore",
             dependencies: ["CDNNL", "CTorchKernels", .product(name: "RealModule", package: "swift-numerics")]

@@ -287,9 +287,43 @@ void st_gemm_f64(int64_t M, int64_t N, int64_t K,
     }
 }
 
+AVX512 static void adam_avx512(float *p, const float *g, float *m, float *v, float *vmax, int64_t n,
+                                float lr, float beta1, float beta2, float eps, float wd, int decoupled, int maximize,
+                                float bias_correction1, float bias_correction2_sqrt) {
+    const __m512 step = _mm512_set1_ps(-(lr / bias_correction1)), decay = _mm512_set1_ps(1.0f - lr * wd);
+    const __m512 w1 = _mm512_set1_ps(1.0f - beta1), w2 = _mm512_set1_ps(1.0f - beta2), b2 = _mm512_set1_ps(beta2);
+    const __m512 vwd = _mm512_set1_ps(wd), veps = _mm512_set1_ps(eps), bc2 = _mm512_set1_ps(bias_correction2_sqrt);
+    const __m512 zero = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 k = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __m512 grad = _mm512_maskz_loadu_ps(k, g + i);
+        if (maximize) grad = _mm512_sub_ps(zero, grad);
+        __m512 param = _mm512_maskz_loadu_ps(k, p + i);
+        if (decoupled) param = _mm512_mul_ps(param, decay);
+        else if (wd != 0.0f) grad = _mm512_fmadd_ps(vwd, param, grad);
+        __m512 mi = _mm512_maskz_loadu_ps(k, m + i);
+        mi = _mm512_fmadd_ps(w1, _mm512_sub_ps(grad, mi), mi);
+        __m512 vi = _mm512_fmadd_ps(w2, _mm512_mul_ps(grad, grad), _mm512_mul_ps(b2, _mm512_maskz_loadu_ps(k, v + i)));
+        _mm512_mask_storeu_ps(m + i, k, mi);
+        _mm512_mask_storeu_ps(v + i, k, vi);
+        __m512 vv = vi;
+        if (vmax) {
+            vv = _mm512_max_ps(_mm512_maskz_loadu_ps(k, vmax + i), vi);
+            _mm512_mask_storeu_ps(vmax + i, k, vv);
+        }
+        __m512 denom = _mm512_add_ps(_mm512_div_ps(_mm512_sqrt_ps(vv), bc2), veps);
+        __m512 out = _mm512_fmadd_ps(step, _mm512_div_ps(mi, _mm512_mask_blend_ps(k, _mm512_set1_ps(1.0f), denom)), param);
+        _mm512_mask_storeu_ps(p + i, k, out);
+    }
+}
+
 void st_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, int64_t n,
                  float lr, float beta1, float beta2, float eps, float wd, int decoupled, int maximize,
                  float bias_correction1, float bias_correction2_sqrt) {
+    if (st_has_avx512()) {
+        adam_avx512(p, g, m, v, vmax, n, lr, beta1, beta2, eps, wd, decoupled, maximize, bias_correction1, bias_correction2_sqrt);
+        return;
+    }
     const float step_size = lr / bias_correction1;
     const float decay = 1.0f - lr * wd;
     const float w1 = 1.0f - beta1, w2 = 1.0f - beta2;

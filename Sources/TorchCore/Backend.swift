@@ -37,6 +37,14 @@ public protocol Backend: AnyObject {
     func col2im(_ cols: Tensor, window: Window2d, into x: Tensor)
     /// Window maxima of [N, C, H, W] and their flat h*w indices.
     func maxPool2d(_ x: Tensor, window: Window2d, into out: Tensor, indices: Tensor)
+    /// Fused 2-d convolution of contiguous [N, C, H, W] and [O, C/groups, kh, kw] into a
+    /// contiguous [N, O, oh, ow]; false where the backend has none (the front end then
+    /// composes im2col and matmul).
+    func convolution2d(_ x: Tensor, weight: Tensor, bias: Tensor?, window: Window2d, groups: Int, into out: Tensor) -> Bool
+    /// Gradient of the convolution with respect to its input.
+    func convolution2dBackwardInput(_ gy: Tensor, weight: Tensor, window: Window2d, groups: Int, into gx: Tensor) -> Bool
+    /// Gradients with respect to the weight and, when `bias` is given, the bias.
+    func convolution2dBackwardWeight(_ gy: Tensor, input x: Tensor, window: Window2d, groups: Int, into gw: Tensor, bias gb: Tensor?) -> Bool
 }
 
 final class CPUBackend: Backend, @unchecked Sendable {

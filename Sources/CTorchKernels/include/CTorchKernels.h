@@ -55,6 +55,20 @@ void st_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, int6
                  float lr, float beta1, float beta2, float eps, float wd, int decoupled, int maximize,
                  float bias_correction1, float bias_correction2_sqrt);
 
+/// Geometry of a 2-d convolution of x[n, c, h, w] with weight[oc, c/groups, kh, kw]
+/// (dilation 1 means dense; padding may be asymmetric).
+typedef struct {
+    int64_t n, c, h, w, oc, kh, kw, stride_h, stride_w, dil_h, dil_w;
+    int64_t pad_top, pad_left, pad_bottom, pad_right, groups;
+} st_conv2d_geometry;
+typedef enum { ST_CONV_FORWARD = 0, ST_CONV_BACKWARD_DATA = 1, ST_CONV_BACKWARD_WEIGHTS = 2 } st_conv_kind;
+/// float32 convolution through oneDNN on contiguous NCHW / OIHW buffers:
+///   forward:          a = x,  b = weight, out = y,       bias = bias (or NULL)
+///   backward data:    a = gy, b = weight, out = gx,      bias = NULL
+///   backward weights: a = x,  b = gy,     out = gweight, bias = gbias (or NULL)
+/// Returns 0 when oneDNN cannot run it (the caller then uses its own path).
+int st_conv2d_f32(int kind, const st_conv2d_geometry *g, const float *a, const float *b, float *out, float *bias);
+
 #ifdef __cplusplus
 }
 #endif

@@ -43,19 +43,8 @@ extension Functional {
             pads = [th / 2, tw / 2, th - th / 2, tw - tw / 2]
         }
         let w = Window2d(kernel: (kh, kw), stride: (s[0], s[1]), dilation: (d[0], d[1]),
-                         padding: (pads[0], pads[1], pads[2], pads[3]), input: (x.shape[2], x.shape[3]), batchInColumns: true)
-        let n = x.shape[0], oh = w.outputHeight, ow = w.outputWidth
-        // one GEMM for the whole batch: [O, C*kh*kw] x [C*kh*kw, N*L]
-        let cols = x.im2col(window: w)
-        var out: Tensor
-        if groups == 1 {
-            out = weight.reshape([o, -1]).matmul(cols)
-        } else {
-            let k = c / groups * kh * kw
-            out = weight.reshape([groups, o / groups, k]).matmul(cols.reshape([groups, k, n * oh * ow])).reshape([o, -1])
-        }
-        out = out.reshape([o, n, oh, ow]).permute([1, 0, 2, 3])
-        if let bias { out = out + bias.reshape([1, o, 1, 1]) } else { out = out.contiguous() }
+                         padding: (pads[0], pads[1], pads[2], pads[3]), input: (x.shape[2], x.shape[3]))
+        let out = x.convolution2d(weight: weight, bias: bias, window: w, groups: groups)
         return unbatched ? out.squeeze(0) : out
     }
 
