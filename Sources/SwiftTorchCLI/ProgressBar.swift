@@ -17,6 +17,10 @@ struct ProgressBar {
     }
 
     mutating func update(step: Int, samples: Int, loss: Double, accuracy: Double) {
+        update(step: step, samples: samples, metrics: "loss \(fmt(loss, 4)) acc \(fmt(accuracy, 4))")
+    }
+
+    mutating func update(step: Int, samples: Int, metrics: String) {
         guard interactive else { return }
         let now = Clock.now()
         guard step == total || now - lastDraw > 0.1 else { return }
@@ -27,7 +31,7 @@ struct ProgressBar {
         let width = 24
         let filled = total > 0 ? width * step / total : width
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
-        let line = "\(label) \(bar) \(step)/\(total) loss \(fmt(loss, 4)) acc \(fmt(accuracy, 4)) \(Int(rate)) samples/s ETA \(clock(eta))"
+        let line = "\(label) \(bar) \(step)/\(total) \(metrics) \(Int(rate)) samples/s ETA \(clock(eta))"
         print("\r\u{1B}[2K" + line, terminator: "")
         fflush(nil)
     }

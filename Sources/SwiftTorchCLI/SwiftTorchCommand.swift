@@ -6,7 +6,7 @@ struct SwiftTorchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swifttorch",
         abstract: "Train and evaluate models with SwiftTorch.",
-        subcommands: [Train.self, Evaluate.self],
+        subcommands: [Train.self, Evaluate.self, LanguageModelCommand.self, SampleCommand.self],
         defaultSubcommand: Train.self
     )
 }
