@@ -44,6 +44,12 @@ public protocol Backend: AnyObject {
     /// Gradient of the convolution with respect to its input.
     func convolution2dBackwardInput(_ gy: Tensor, weight: Tensor, window: Window2d, groups: Int, into gx: Tensor) -> Bool
     /// Gradients with respect to the weight and, when `bias` is given, the bias.
+    /// Fused layer norm over the rows of contiguous `x` (`rows` rows): the output, and
+    /// each row's mean and 1/sqrt(var + eps); false where the backend has none.
+    func layerNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Double, rows: Int, into out: Tensor, mean: Tensor, rstd: Tensor) -> Bool
+    /// Its gradients, into whichever of gradInput / gradWeight / gradBias are given.
+    func layerNormBackward(_ gy: Tensor, _ x: Tensor, mean: Tensor, rstd: Tensor, weight: Tensor?, rows: Int,
+                           gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?) -> Bool
     func convolution2dBackwardWeight(_ gy: Tensor, input x: Tensor, window: Window2d, groups: Int, into gw: Tensor, bias gb: Tensor?) -> Bool
 }
 

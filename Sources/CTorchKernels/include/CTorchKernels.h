@@ -69,6 +69,19 @@ typedef enum { ST_CONV_FORWARD = 0, ST_CONV_BACKWARD_DATA = 1, ST_CONV_BACKWARD_
 /// Returns 0 when oneDNN cannot run it (the caller then uses its own path).
 int st_conv2d_f32(int kind, const st_conv2d_geometry *g, const float *a, const float *b, float *out, float *bias);
 
+/// Exact GELU, x * Phi(x), and its gradient gy * (Phi(x) + x * phi(x)), over n contiguous floats.
+void st_gelu_f32(const float *x, float *y, int64_t n);
+void st_gelu_backward_f32(const float *gy, const float *x, float *gx, int64_t n);
+/// Layer norm of `rows` contiguous rows of `cols` floats; weight and bias may be NULL.
+/// Writes each row's mean and 1/sqrt(var + eps).
+void st_layer_norm_f32(const float *x, const float *w, const float *b, float *y, float *mean, float *rstd,
+                       int64_t rows, int64_t cols, float eps);
+/// Its backward: gx (may be NULL) and, added into gw / gb (may be NULL), the weight and bias gradients.
+void st_layer_norm_backward_f32(const float *gy, const float *x, const float *mean, const float *rstd, const float *w,
+                                float *gx, float *gw, float *gb, int64_t rows, int64_t cols);
+/// out[j] = sum over r of x[r * ld + j], for j < cols.
+void st_colsum_f32(const float *x, int64_t rows, int64_t cols, int64_t ld, float *out);
+
 #ifdef __cplusplus
 }
 #endif

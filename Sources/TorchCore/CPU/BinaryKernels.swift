@@ -7,17 +7,23 @@ import RealModule
 extension CPUBackend {
     /// out = op(a, b): `a` and `b` are already broadcast to out's shape and hold the compute dtype.
     func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor) throws(TorchError) {
-        if a.dtype == .float32, out.dtype == .float32, out.isContiguous, let kind = fastBinaryKind(op) {
-            let aFlat = a.isContiguous ? 1 : (a.strides.allSatisfy { $0 == 0 } ? 0 : -1)
-            let bFlat = b.isContiguous ? 1 : (b.strides.allSatisfy { $0 == 0 } ? 0 : -1)
-            if aFlat >= 0 && bFlat >= 0 {
-                let pa = SendablePointer(raw: UnsafeMutableRawPointer(a.pointer(as: Float.self)))
-                let pb = SendablePointer(raw: UnsafeMutableRawPointer(b.pointer(as: Float.self)))
-                let po = SendablePointer(raw: UnsafeMutableRawPointer(out.pointer(as: Float.self)))
-                Threading.parallelFor(out.numel) { s, e in
-                    st_binary_f32(kind, pa.raw.assumingMemoryBound(to: Float.self) + s * aFlat, Int64(aFlat),
-                                  pb.raw.assumingMemoryBound(to: Float.self) + s * bFlat, Int64(bFlat),
-                                  po.raw.assumingMemoryBound(to: Float.self) + s, Int64(e - s))
+        if op == .geluBackward, a.dtype == .float32, a.isContiguous, b.isContiguous, out.isContiguous {
+            let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self), po = out.pointer(as: Float.self)
+            Threading.parallelFor(out.numel) { s, e in st_gelu_backward_f32(pa + s, pb + s, po + s, Int64(e - s)) }
+            return
+        }
+        if a.dtype == .float32, out.dtype == .float32, let kind = fastBinaryKind(op) {
+            // rows along which out is contiguous and each input contiguous or broadcast
+            // (a bias added to every row, a per-row scale) run the vector kernel
+            let plan = LoopPlan(shape: out.shape, strides: [out.strides, a.strides, b.strides])
+            let last = plan.shape.count - 1
+            let so = plan.strides[0][last], sa = plan.strides[1][last], sb = plan.strides[2][last]
+            if so == 1 && (sa == 0 || sa == 1) && (sb == 0 || sb == 1) {
+                let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self), po = out.pointer(as: Float.self)
+                Threading.parallelFor(plan.numel) { s, e in
+                    plan.forEachRow(from: s, to: e) { offs, n in
+                        st_binary_f32(kind, pa + offs[1], Int64(sa), pb + offs[2], Int64(sb), po + offs[0], Int64(n))
+                    }
                 }
                 return
             }
@@ -81,6 +87,9 @@ extension CPUBackend {
         case .gt: z.zip(S.self, Bool.self, a, b, out) { $0 > $1 }
         case .ge: z.zip(S.self, Bool.self, a, b, out) { $0 >= $1 }
         case .thresholdBackward: z.zip(S.self, S.self, a, b, out) { $1 > 0 ? $0 : 0 }
+        case .geluBackward: z.zip(S.self, S.self, a, b, out) { g, x in
+            g * (0.5 * (1 + C.erf(x * 0.7071067811865476)) + x * C.exp(-0.5 * x * x) * 0.3989422804014327)
+        }
         case .bitwiseAnd, .bitwiseOr, .bitwiseXor, .logicalAnd, .logicalOr, .logicalXor: break
         }
     }

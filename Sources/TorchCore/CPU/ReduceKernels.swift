@@ -12,6 +12,16 @@ extension CPUBackend {
             reduceFloat32Rows(op, x, rows: out.numel, into: out)
             return
         }
+        if x.dtype == .float32 && x.isContiguous && op == .sum && isLeading(dims), out.numel > 0 {
+            // column sums: the gradient of a bias broadcast over rows
+            let cols = out.numel, rows = x.numel / cols
+            let px = x.pointer(as: Float.self), po = out.pointer(as: Float.self)
+            let grain = Swift.max(16, Threading.grainSize / Swift.max(rows, 1) / 16 * 16)
+            Threading.parallelFor(cols, grain: grain) { s, e in
+                st_colsum_f32(px + s, Int64(rows), Int64(e - s), Int64(cols), po + s)
+            }
+            return
+        }
         switch x.dtype {
         case .float32: reduceFloat(Float.self, op, x, dims, out)
         case .float64: reduceFloat(Double.self, op, x, dims, out)
@@ -28,6 +38,10 @@ extension CPUBackend {
             case .any, .max, .sum: ReduceLoop.run(Bool.self, x, dims, out, false, { $0 }, { $0 || $1 }, { $0 })
             }
         }
+    }
+
+    private func isLeading(_ dims: [Int]) -> Bool {
+        dims.sorted() == Array(0..<dims.count)
     }
 
     private func isTrailing(_ dims: [Int], rank: Int) -> Bool {

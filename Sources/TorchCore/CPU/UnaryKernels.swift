@@ -4,6 +4,11 @@ import RealModule
 extension CPUBackend {
     /// out = op(x); `x` already has the compute dtype, `out` the result dtype.
     func unary(_ op: UnaryOp, _ x: Tensor, _ out: Tensor) throws(TorchError) {
+        if op == .gelu, x.dtype == .float32, out.dtype == .float32, x.isContiguous, out.isContiguous {
+            let px = x.pointer(as: Float.self), po = out.pointer(as: Float.self)
+            Threading.parallelFor(x.numel) { s, e in st_gelu_f32(px + s, po + s, Int64(e - s)) }
+            return
+        }
         if x.dtype == .float32, out.dtype == .float32, x.isContiguous, out.isContiguous,
            let kind = op.fastKernel, st_has_avx512() != 0 {
             let px = SendablePointer(raw: UnsafeMutableRawPointer(x.pointer(as: Float.self)))
@@ -65,6 +70,7 @@ extension CPUBackend {
         case .trunc: m.map(S.self, S.self, x, out) { $0.rounded(.towardZero) }
         case .frac: m.map(S.self, S.self, x, out) { $0 - $0.rounded(.towardZero) }
         case .relu: m.map(S.self, S.self, x, out) { $0.isNaN ? $0 : ($0 > 0 ? $0 : 0) }
+        case .gelu: m.map(S.self, S.self, x, out) { $0 * 0.5 * (1 + C.erf($0 * 0.7071067811865476)) }
         case .isnan: m.map(S.self, Bool.self, x, out) { $0.isNaN }
         case .isinf: m.map(S.self, Bool.self, x, out) { $0.isInfinite }
         case .isfinite: m.map(S.self, Bool.self, x, out) { $0.isFinite }

@@ -6,6 +6,8 @@ public enum BinaryOp: Sendable {
     case eq, ne, lt, le, gt, ge
     /// g where y > 0, else 0: ReLU's backward in one pass (`threshold_backward`).
     case thresholdBackward
+    /// g * GELU'(x) for (g, x): GELU's backward in one pass (`gelu_backward`).
+    case geluBackward
 
     var name: String {
         switch self {
@@ -36,6 +38,7 @@ public enum BinaryOp: Sendable {
         case .gt: return "gt"
         case .ge: return "ge"
         case .thresholdBackward: return "threshold_backward"
+        case .geluBackward: return "gelu_backward"
         }
     }
 
@@ -90,7 +93,7 @@ public enum BinaryOp: Sendable {
     var isDifferentiable: Bool {
         switch self {
         case .add, .sub, .mul, .div, .divTrunc, .divFloor, .remainder, .fmod, .pow, .atan2,
-             .maximum, .minimum, .hypot, .xlogy, .copysign, .thresholdBackward: return true
+             .maximum, .minimum, .hypot, .xlogy, .copysign, .thresholdBackward, .geluBackward: return true
         default: return false
         }
     }
@@ -132,6 +135,10 @@ public enum BinaryOp: Sendable {
             return (ga, g * a / b)
         case .thresholdBackward:
             return (Tensor.where(b > 0, g, Tensor.wrapped(.int(0))), g.zerosLike())
+        case .geluBackward:
+            // d/dx [Phi(x) + x phi(x)] = phi(x) (2 - x^2)
+            let phi = (b.square() * -0.5).exp() * 0.3989422804014327
+            return ((try? binaryOp(.geluBackward, g, b)) ?? g, g * a * phi * (2 - b.square()))
         case .copysign:
             let ga = g * (a.sgn() * b.sign().maskedFill(b == 0, 1)).maskedFill(a == 0, 0)
             return (ga, g.zerosLike())

@@ -37,6 +37,8 @@ extension Tensor {
     public func trunc() -> Tensor { unary(.trunc) }
     public func frac() -> Tensor { unary(.frac) }
     public func relu() -> Tensor { unary(.relu) }
+    /// Exact GELU, x * Phi(x) (`F.gelu`).
+    public func gelu() -> Tensor { unary(.gelu) }
     public func isnan() -> Tensor { unary(.isnan) }
     public func isinf() -> Tensor { unary(.isinf) }
     public func isfinite() -> Tensor { unary(.isfinite) }

@@ -6,6 +6,8 @@ public enum UnaryOp: Sendable {
     case neg, abs, sign, sqrt, rsqrt, exp, expm1, log, log2, log10, log1p
     case sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, sigmoid, erf, erfc, erfinv
     case reciprocal, square, ceil, floor, round, trunc, frac, relu
+    /// Exact GELU, x * Phi(x) (`F.gelu(approximate='none')`).
+    case gelu
     case isnan, isinf, isfinite, signbit, logicalNot, bitwiseNot
 
     enum ResultRule { case same, float, bool }
@@ -44,6 +46,7 @@ public enum UnaryOp: Sendable {
         case .trunc: return "trunc"
         case .frac: return "frac"
         case .relu: return "relu"
+        case .gelu: return "gelu"
         case .isnan: return "isnan"
         case .isinf: return "isinf"
         case .isfinite: return "isfinite"
@@ -56,7 +59,7 @@ public enum UnaryOp: Sendable {
     var resultRule: ResultRule {
         switch self {
         case .sqrt, .rsqrt, .exp, .expm1, .log, .log2, .log10, .log1p, .sin, .cos, .tan, .asin, .acos,
-             .atan, .sinh, .cosh, .tanh, .sigmoid, .erf, .erfc, .erfinv, .reciprocal:
+             .atan, .sinh, .cosh, .tanh, .sigmoid, .erf, .erfc, .erfinv, .reciprocal, .gelu:
             return .float
         case .isnan, .isinf, .isfinite, .signbit, .logicalNot:
             return .bool
@@ -85,7 +88,7 @@ public enum UnaryOp: Sendable {
     /// Which of input and output the derivative reads.
     var savesInput: Bool {
         switch self {
-        case .abs, .log, .log2, .log10, .log1p, .sin, .cos, .asin, .acos, .atan, .sinh, .cosh, .erf, .erfc, .square:
+        case .abs, .log, .log2, .log10, .log1p, .sin, .cos, .asin, .acos, .atan, .sinh, .cosh, .erf, .erfc, .square, .gelu:
             return true
         default: return false
         }
@@ -131,6 +134,7 @@ public enum UnaryOp: Sendable {
         case .reciprocal: return -g * y!.square()
         case .square: return g * 2 * x!
         case .relu: return (try? binaryOp(.thresholdBackward, g, y!)) ?? g.maskedFill(y! <= 0, 0)
+        case .gelu: return (try? binaryOp(.geluBackward, g, x!)) ?? g
         case .isnan, .isinf, .isfinite, .signbit, .logicalNot, .bitwiseNot: return g.zerosLike()
         }
     }

@@ -65,7 +65,7 @@ extension Functional {
             let inner = (input + input * input * input * 0.044715) * kBeta
             return input * 0.5 * (inner.tanh() + 1)
         }
-        return input * 0.5 * ((input * 0.7071067811865476).erf() + 1)
+        return input.gelu()
     }
 
     /// x * sigmoid(x) (`silu`, swish).

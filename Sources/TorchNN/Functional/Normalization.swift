@@ -23,13 +23,7 @@ extension Functional {
         guard checkNormalizedShape(input, normalizedShape, rmsStyle: false),
               checkAffine(weight, "weight", normalizedShape), checkAffine(bias, "bias", normalizedShape)
         else { return placeholder }
-        let dims = Array((input.rank - normalizedShape.count)..<input.rank)
-        let mean = input.mean(dims: dims, keepdim: true)
-        let variance = input.variance(dims: dims, correction: 0, keepdim: true)
-        var out = (input - mean) * (variance + eps).rsqrt()
-        if let weight { out = out * weight }
-        if let bias { out = out + bias }
-        return out
+        return input.layerNorm(normalizedDims: normalizedShape.count, weight: weight, bias: bias, eps: eps)
     }
 
     /// Root-mean-square normalisation over the trailing dims (`rms_norm`); `eps`

@@ -1,0 +1,218 @@
+// Fused float32 kernels of nn ops PyTorch runs as single kernels: GELU (exact) and
+// its gradient, layer norm forward and backward, and column sums. AVX-512 variants
+// are chosen at run time; the scalar code is the reference for other CPUs.
+#include "CTorchKernels.h"
+#include <immintrin.h>
+#include <math.h>
+
+#define AVX512 __attribute__((target("avx512f,avx512dq,fma")))
+
+AVX512 static inline __m512 exp512_nn(__m512 x) {
+    x = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_min_ps(_mm512_set1_ps(89.0f), x));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+// erf to about 1.5e-7 absolute (Abramowitz & Stegun 7.1.26), as PyTorch's vectorised erf.
+AVX512 static inline __m512 erf512(__m512 x) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 ax = _mm512_abs_ps(x);
+    __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(_mm512_set1_ps(0.3275911f), ax, one));
+    __m512 r = _mm512_fmadd_ps(_mm512_set1_ps(1.061405429f), t, _mm512_set1_ps(-1.453152027f));
+    r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(1.421413741f));
+    r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(-0.284496736f));
+    r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(0.254829592f));
+    __m512 e = exp512_nn(_mm512_sub_ps(_mm512_setzero_ps(), _mm512_mul_ps(x, x)));
+    __m512 y = _mm512_fnmadd_ps(_mm512_mul_ps(e, t), r, one);
+    __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000));
+    return _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(y), sign));
+}
+
+static inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1); }
+
+AVX512 static void gelu_avx512(const float *x, float *y, int64_t n) {
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 k = tail_mask(n - i);
+        __m512 v = _mm512_maskz_loadu_ps(k, x + i);
+        __m512 cdf = _mm512_mul_ps(_mm512_set1_ps(0.5f),
+                                   _mm512_add_ps(_mm512_set1_ps(1.0f), erf512(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f)))));
+        _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(v, cdf));
+    }
+}
+
+void st_gelu_f32(const float *x, float *y, int64_t n) {
+    if (st_has_avx512()) { gelu_avx512(x, y, n); return; }
+    for (int64_t i = 0; i < n; i++) y[i] = x[i] * 0.5f * (1.0f + erff(x[i] * 0.70710678118654752f));
+}
+
+AVX512 static void gelu_backward_avx512(const float *gy, const float *x, float *gx, int64_t n) {
+    const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 k = tail_mask(n - i);
+        __m512 v = _mm512_maskz_loadu_ps(k, x + i);
+        __m512 cdf = _mm512_mul_ps(half, _mm512_add_ps(one, erf512(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f)))));
+        __m512 pdf = _mm512_mul_ps(exp512_nn(_mm512_mul_ps(_mm512_set1_ps(-0.5f), _mm512_mul_ps(v, v))),
+                                   _mm512_set1_ps(0.39894228040143268f));
+        __m512 d = _mm512_fmadd_ps(v, pdf, cdf);
+        _mm512_mask_storeu_ps(gx + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, gy + i), d));
+    }
+}
+
+void st_gelu_backward_f32(const float *gy, const float *x, float *gx, int64_t n) {
+    if (st_has_avx512()) { gelu_backward_avx512(gy, x, gx, n); return; }
+    for (int64_t i = 0; i < n; i++) {
+        float v = x[i];
+        float cdf = 0.5f * (1.0f + erff(v * 0.70710678118654752f));
+        float pdf = expf(-0.5f * v * v) * 0.39894228040143268f;
+        gx[i] = gy[i] * (cdf + v * pdf);
+    }
+}
+
+AVX512 static float hsum(__m512 v) { return _mm512_reduce_add_ps(v); }
+
+AVX512 static void layer_norm_avx512(const float *x, const float *w, const float *b, float *y, float *mean, float *rstd,
+                                     int64_t rows, int64_t cols, float eps) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * cols;
+        float *yr = y + r * cols;
+        __m512 acc = _mm512_setzero_ps();
+        for (int64_t j = 0; j < cols; j += 16) acc = _mm512_add_ps(acc, _mm512_maskz_loadu_ps(tail_mask(cols - j), xr + j));
+        float mu = hsum(acc) / (float)cols;
+        __m512 vmu = _mm512_set1_ps(mu);
+        acc = _mm512_setzero_ps();
+        for (int64_t j = 0; j < cols; j += 16) {
+            __mmask16 k = tail_mask(cols - j);
+            __m512 d = _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, xr + j), vmu);
+            acc = _mm512_fmadd_ps(d, d, acc);
+        }
+        float rs = 1.0f / sqrtf(hsum(acc) / (float)cols + eps);
+        __m512 vrs = _mm512_set1_ps(rs);
+        for (int64_t j = 0; j < cols; j += 16) {
+            __mmask16 k = tail_mask(cols - j);
+            __m512 v = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, xr + j), vmu), vrs);
+            if (w) v = _mm512_mul_ps(v, _mm512_maskz_loadu_ps(k, w + j));
+            if (b) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(k, b + j));
+            _mm512_mask_storeu_ps(yr + j, k, v);
+        }
+        mean[r] = mu;
+        rstd[r] = rs;
+    }
+}
+
+void st_layer_norm_f32(const float *x, const float *w, const float *b, float *y, float *mean, float *rstd,
+                       int64_t rows, int64_t cols, float eps) {
+    if (st_has_avx512()) { layer_norm_avx512(x, w, b, y, mean, rstd, rows, cols, eps); return; }
+    for (int64_t r = 0; r < rows; r++) {
+        const float *xr = x + r * cols;
+        float s = 0, q = 0;
+        for (int64_t j = 0; j < cols; j++) s += xr[j];
+        float mu = s / (float)cols;
+        for (int64_t j = 0; j < cols; j++) q += (xr[j] - mu) * (xr[j] - mu);
+        float rs = 1.0f / sqrtf(q / (float)cols + eps);
+        for (int64_t j = 0; j < cols; j++) {
+            float v = (xr[j] - mu) * rs;
+            if (w) v *= w[j];
+            if (b) v += b[j];
+            y[r * cols + j] = v;
+        }
+        mean[r] = mu;
+        rstd[r] = rs;
+    }
+}
+
+AVX512 static void layer_norm_backward_avx512(const float *gy, const float *x, const float *mean, const float *rstd, const float *w,
+                                              float *gx, float *gw, float *gb, int64_t rows, int64_t cols) {
+    for (int64_t r = 0; r < rows; r++) {
+        const float *gr = gy + r * cols, *xr = x + r * cols;
+        __m512 vmu = _mm512_set1_ps(mean[r]), vrs = _mm512_set1_ps(rstd[r]);
+        __m512 sg = _mm512_setzero_ps(), sgx = _mm512_setzero_ps();
+        for (int64_t j = 0; j < cols; j += 16) {
+            __mmask16 k = tail_mask(cols - j);
+            __m512 g = _mm512_maskz_loadu_ps(k, gr + j);
+            __m512 xhat = _mm512_maskz_mul_ps(k, _mm512_sub_ps(_mm512_maskz_loadu_ps(k, xr + j), vmu), vrs);
+            if (gw) _mm512_mask_storeu_ps(gw + j, k, _mm512_fmadd_ps(g, xhat, _mm512_maskz_loadu_ps(k, gw + j)));
+            if (gb) _mm512_mask_storeu_ps(gb + j, k, _mm512_add_ps(g, _mm512_maskz_loadu_ps(k, gb + j)));
+            if (w) g = _mm512_mul_ps(g, _mm512_maskz_loadu_ps(k, w + j));
+            sg = _mm512_add_ps(sg, g);
+            sgx = _mm512_fmadd_ps(g, xhat, sgx);
+        }
+        if (!gx) continue;
+        __m512 mg = _mm512_set1_ps(hsum(sg) / (float)cols), mgx = _mm512_set1_ps(hsum(sgx) / (float)cols);
+        float *out = gx + r * cols;
+        for (int64_t j = 0; j < cols; j += 16) {
+            __mmask16 k = tail_mask(cols - j);
+            __m512 g = _mm512_maskz_loadu_ps(k, gr + j);
+            if (w) g = _mm512_mul_ps(g, _mm512_maskz_loadu_ps(k, w + j));
+            __m512 xhat = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, xr + j), vmu), vrs);
+            __m512 v = _mm512_sub_ps(_mm512_sub_ps(g, mg), _mm512_mul_ps(xhat, mgx));
+            _mm512_mask_storeu_ps(out + j, k, _mm512_mul_ps(v, vrs));
+        }
+    }
+}
+
+void st_layer_norm_backward_f32(const float *gy, const float *x, const float *mean, const float *rstd, const float *w,
+                                float *gx, float *gw, float *gb, int64_t rows, int64_t cols) {
+    if (st_has_avx512()) { layer_norm_backward_avx512(gy, x, mean, rstd, w, gx, gw, gb, rows, cols); return; }
+    for (int64_t r = 0; r < rows; r++) {
+        const float *gr = gy + r * cols, *xr = x + r * cols;
+        float mu = mean[r], rs = rstd[r], sg = 0, sgx = 0;
+        for (int64_t j = 0; j < cols; j++) {
+            float xhat = (xr[j] - mu) * rs, g = gr[j];
+            if (gw) gw[j] += g * xhat;
+            if (gb) gb[j] += g;
+            if (w) g *= w[j];
+            sg += g;
+            sgx += g * xhat;
+        }
+        if (!gx) continue;
+        float mg = sg / (float)cols, mgx = sgx / (float)cols;
+        for (int64_t j = 0; j < cols; j++) {
+            float g = w ? gr[j] * w[j] : gr[j];
+            gx[r * cols + j] = rs * (g - mg - (xr[j] - mu) * rs * mgx);
+        }
+    }
+}
+
+// Rows are summed in float blocks of 256 and the blocks in double, which keeps long
+// columns accurate.
+AVX512 static void colsum_avx512(const float *x, int64_t rows, int64_t cols, int64_t ld, float *out) {
+    for (int64_t j = 0; j < cols; j += 16) {
+        __mmask16 k = tail_mask(cols - j);
+        __m512d lo = _mm512_setzero_pd(), hi = _mm512_setzero_pd();
+        for (int64_t r0 = 0; r0 < rows; r0 += 256) {
+            int64_t r1 = r0 + 256 < rows ? r0 + 256 : rows;
+            __m512 a0 = _mm512_setzero_ps(), a1 = _mm512_setzero_ps();
+            int64_t r = r0;
+            for (; r + 1 < r1; r += 2) {
+                a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(k, x + r * ld + j));
+                a1 = _mm512_add_ps(a1, _mm512_maskz_loadu_ps(k, x + (r + 1) * ld + j));
+            }
+            if (r < r1) a0 = _mm512_add_ps(a0, _mm512_maskz_loadu_ps(k, x + r * ld + j));
+            a0 = _mm512_add_ps(a0, a1);
+            lo = _mm512_add_pd(lo, _mm512_cvtps_pd(_mm512_castps512_ps256(a0)));
+            hi = _mm512_add_pd(hi, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a0), 1))));
+        }
+        __m512 s = _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+        _mm512_mask_storeu_ps(out + j, k, s);
+    }
+}
+
+void st_colsum_f32(const float *x, int64_t rows, int64_t cols, int64_t ld, float *out) {
+    if (st_has_avx512()) { colsum_avx512(x, rows, cols, ld, out); return; }
+    for (int64_t j = 0; j < cols; j++) {
+        double s = 0;
+        for (int64_t r = 0; r < rows; r++) s += x[r * ld + j];
+        out[j] = (float)s;
+    }
+}

@@ -1,0 +1,53 @@
+import Testing
+import Torch
+
+/// float32 runs the fused kernels (layer norm, GELU); float64 runs the composite
+/// reference. Values, first-order gradients (fused backward) and a second-order term
+/// (graph-building backward) must agree.
+struct FusedKernelTests {
+    static func compare(_ shapes: [[Int]], seed: UInt64, rtol: Double = 1e-4, atol: Double = 1e-4,
+                        _ f: ([Tensor]) -> Tensor) {
+        let g = Generator(seed: seed)
+        let base = shapes.map { Tensor.randn($0, dtype: .float64, generator: g) }
+        func run(_ dtype: DType) -> [Tensor] {
+            let inputs = base.map { $0.to(dtype).requiresGrad_() }
+            let y = f(inputs)
+            let gy = Tensor.randn(y.shape, dtype: .float64, generator: Generator(seed: seed + 1)).to(dtype)
+            let grads = grad(outputs: [y], inputs: inputs, gradOutputs: [gy], retainGraph: true)
+            let gx = grad(of: y, withRespectTo: inputs[0], gradOutput: gy, createGraph: true)!
+            let second = grad(outputs: [(gx * gx).sum()], inputs: inputs, allowUnused: true)
+            return [y] + grads.map { $0! } + second.compactMap { $0 }
+        }
+        let fused = run(.float32), reference = run(.float64)
+        #expect(fused.count == reference.count)
+        for (a, b) in zip(fused, reference) {
+            #expect(a.shape == b.shape)
+            #expect(a.to(.float64).allclose(b, rtol: rtol, atol: atol), "max difference \((a.to(.float64) - b).abs().max().item(Double.self))")
+        }
+    }
+
+    @Test func layerNormWithAffine() {
+        Self.compare([[4, 5, 24], [24], [24]], seed: 1) { F.layerNorm($0[0], normalizedShape: [24], weight: $0[1], bias: $0[2]) }
+        Self.compare([[3, 4, 6], [4, 6], [4, 6]], seed: 2) { F.layerNorm($0[0], normalizedShape: [4, 6], weight: $0[1], bias: $0[2]) }
+    }
+
+    @Test func layerNormWithoutAffine() {
+        Self.compare([[7, 33]], seed: 3) { F.layerNorm($0[0], normalizedShape: [33]) }
+        Self.compare([[5]], seed: 4) { F.layerNorm($0[0], normalizedShape: [5]) }
+    }
+
+    @Test func gelu() {
+        Self.compare([[3, 50]], seed: 5) { F.gelu($0[0] * 3) }
+    }
+
+    @Test func geluMatchesPyTorch() {
+        // torch.nn.functional.gelu(torch.tensor([-4., -1.5, -0.1, 0., 0.3, 2., 5.])) and its gradient for ones
+        let x = Tensor([-4, -1.5, -0.1, 0, 0.3, 2, 5] as [Float], shape: [7]).requiresGrad_()
+        let y = F.gelu(x)
+        y.sum().backward()
+        let expected: [Double] = [-0.00012648106, -0.10021086, -0.046017218, 0, 0.18537344, 1.9544997, 4.999999]
+        let expectedGrad: [Double] = [-0.00050362945, -0.12746915, 0.42047682, 0.5, 0.73232776, 1.0852319, 1.0000072]
+        #expect(y.to(.float64).allclose(Tensor(expected, shape: [7]), rtol: 1e-5, atol: 1e-6))
+        #expect(x.grad!.to(.float64).allclose(Tensor(expectedGrad, shape: [7]), rtol: 1e-5, atol: 1e-6))
+    }
+}
