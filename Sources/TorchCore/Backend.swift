@@ -50,6 +50,14 @@ public protocol Backend: AnyObject {
     /// Its gradients, into whichever of gradInput / gradWeight / gradBias are given.
     func layerNormBackward(_ gy: Tensor, _ x: Tensor, mean: Tensor, rstd: Tensor, weight: Tensor?, rows: Int,
                            gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?) -> Bool
+    /// Bytes of workspace a fused training LSTM layer needs; 0 where the backend has none.
+    func lstmLayerWorkspaceSize(_ g: LSTMLayerGeometry, dtype: DType) -> Int
+    /// Fused LSTM layer: inputs x, h0, c0, w_ih, w_hh, bias (b_ih + b_hh), all contiguous;
+    /// outputs y, hn, cn. The workspace is nil for inference.
+    func lstmLayerForward(_ g: LSTMLayerGeometry, inputs: [Tensor], outputs: [Tensor], workspace: Tensor?) -> Bool
+    /// Its backward: `saved` is the forward's inputs then outputs; writes the gradients of
+    /// x, h0, c0, w_ih, w_hh and the bias into `inputGrads`.
+    func lstmLayerBackward(_ g: LSTMLayerGeometry, saved: [Tensor], workspace: Tensor, outputGrads: [Tensor], inputGrads: [Tensor]) -> Bool
     func convolution2dBackwardWeight(_ gy: Tensor, input x: Tensor, window: Window2d, groups: Int, into gw: Tensor, bias gb: Tensor?) -> Bool
 }
 

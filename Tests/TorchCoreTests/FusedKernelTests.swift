@@ -6,7 +6,7 @@ import Torch
 /// (graph-building backward) must agree.
 struct FusedKernelTests {
     static func compare(_ shapes: [[Int]], seed: UInt64, rtol: Double = 1e-4, atol: Double = 1e-4,
-                        _ f: ([Tensor]) -> Tensor) {
+                        secondOrder: Bool = true, _ f: ([Tensor]) -> Tensor) {
         let g = Generator(seed: seed)
         let base = shapes.map { Tensor.randn($0, dtype: .float64, generator: g) }
         func run(_ dtype: DType) -> [Tensor] {
@@ -14,6 +14,7 @@ struct FusedKernelTests {
             let y = f(inputs)
             let gy = Tensor.randn(y.shape, dtype: .float64, generator: Generator(seed: seed + 1)).to(dtype)
             let grads = grad(outputs: [y], inputs: inputs, gradOutputs: [gy], retainGraph: true)
+            guard secondOrder else { return [y] + grads.map { $0! } }
             let gx = grad(of: y, withRespectTo: inputs[0], gradOutput: gy, createGraph: true)!
             let second = grad(outputs: [(gx * gx).sum()], inputs: inputs, allowUnused: true)
             return [y] + grads.map { $0! } + second.compactMap { $0 }
@@ -49,5 +50,26 @@ struct FusedKernelTests {
         let expectedGrad: [Double] = [-0.00050362945, -0.12746915, 0.42047682, 0.5, 0.73232776, 1.0852319, 1.0000072]
         #expect(y.to(.float64).allclose(Tensor(expected, shape: [7]), rtol: 1e-5, atol: 1e-6))
         #expect(x.grad!.to(.float64).allclose(Tensor(expectedGrad, shape: [7]), rtol: 1e-5, atol: 1e-6))
+    }
+
+    /// One layer, both directions; outputs, final states and every gradient (with the
+    /// final states feeding the loss too).
+    @Test(arguments: [false, true])
+    func lstmLayer(reverse: Bool) {
+        let (t, b, i, h) = (5, 3, 4, 6)
+        Self.compare([[t, b, i], [b, h], [b, h], [4 * h, i], [4 * h, h], [4 * h], [4 * h]], seed: reverse ? 8 : 9) { v in
+            let r = Torch.lstmLayer(v[0], h0: v[1], c0: v[2], weightIH: v[3], weightHH: v[4], biasIH: v[5], biasHH: v[6], reverse: reverse)
+            return Tensor.cat([r.output.reshape([-1]), r.h.reshape([-1]) * 2, r.c.reshape([-1]) * 3])
+        }
+    }
+
+    @Test func lstmModuleBidirectionalStack() {
+        manualSeed(3)
+        let lstm = LSTM(4, 5, numLayers: 2, batchFirst: true, bidirectional: true)
+        Self.compare([[3, 6, 4]], seed: 10, secondOrder: false) { v in
+            lstm.to(dtype: v[0].dtype)
+            let (out, h, c) = lstm(v[0])
+            return Tensor.cat([out.reshape([-1]), h.reshape([-1]), c.reshape([-1])])
+        }
     }
 }

@@ -1,6 +1,7 @@
 #ifndef CTORCHKERNELS_H
 #define CTORCHKERNELS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -81,6 +82,21 @@ void st_layer_norm_backward_f32(const float *gy, const float *x, const float *me
                                 float *gx, float *gw, float *gb, int64_t rows, int64_t cols);
 /// out[j] = sum over r of x[r * ld + j], for j < cols.
 void st_colsum_f32(const float *x, int64_t rows, int64_t cols, int64_t ld, float *out);
+
+/// One LSTM layer in one direction: `steps` x `batch` x `input` -> `hidden`, reversed in time when `reverse` is 1.
+typedef struct {
+    int64_t steps, batch, input, hidden, reverse;
+} st_lstm_geometry;
+/// Bytes of the workspace a training forward writes for the backward (0 when oneDNN cannot run the layer).
+size_t st_lstm_workspace_size(const st_lstm_geometry *g);
+/// Forward through oneDNN: x [T, N, I], h0 / c0 [N, H], w_ih [4H, I], w_hh [4H, H], bias [4H] (b_ih + b_hh)
+/// -> y [T, N, H], hn / cn [N, H]. `workspace` is NULL for inference. Returns 0 when oneDNN cannot run it.
+int st_lstm_forward_f32(const st_lstm_geometry *g, const float *x, const float *h0, const float *c0, const float *wih,
+                        const float *whh, const float *bias, float *y, float *hn, float *cn, void *workspace);
+/// Backward: `saved` holds the forward's x, h0, c0, w_ih, w_hh, bias, y, hn, cn; gy / ghn / gcn are the output
+/// gradients (zeros where absent). Writes every input gradient.
+int st_lstm_backward_f32(const st_lstm_geometry *g, const float *const *saved, void *workspace, const float *gy,
+                         const float *ghn, const float *gcn, float *gx, float *gh0, float *gc0, float *gwih, float *gwhh, float *gbias);
 
 #ifdef __cplusplus
 }

@@ -4,12 +4,7 @@ import TorchCore
 /// differentiable tensor ops.
 enum RecurrentMath {
     /// LSTM step from the summed gate pre-activations [B, 4H] (order i, f, g, o).
-    static func lstm(_ gates: Tensor, _ c: Tensor) -> (h: Tensor, c: Tensor) {
-        let g = gates.chunk(4, dim: 1)
-        let i = g[0].sigmoid(), f = g[1].sigmoid(), cand = g[2].tanh(), o = g[3].sigmoid()
-        let c2 = f * c + i * cand
-        return (o * c2.tanh(), c2)
-    }
+    static func lstm(_ gates: Tensor, _ c: Tensor) -> (h: Tensor, c: Tensor) { lstmCell(gates: gates, c: c) }
 
     /// GRU step (gate order r, z, n): `gi` = W_i x + b_i, `gh` = W_h h + b_h, so
     /// n = tanh(W_in x + b_in + r * (W_hn h + b_hn)) and h' = (1 - z) * n + z * h.
@@ -203,6 +198,16 @@ public class RNNBase: Module {
             for direction in 0..<numDirections {
                 let index = layer * numDirections + direction
                 let w = cellWeights(index)
+                if mode == .lstm, w.whr == nil, let steps = uniformSteps(batchSizes) {
+                    // whole padded sequences: one fused layer op
+                    let b = batchSizes[0]
+                    let r = lstmLayer(layerInput.reshape([steps, b, -1]), h0: h0.select(0, index), c0: c0!.select(0, index),
+                                      weightIH: w.wih, weightHH: w.whh, biasIH: w.bih, biasHH: w.bhh, reverse: direction == 1)
+                    outs.append(r.output.reshape([steps * b, -1]))
+                    hs.append(r.h)
+                    cs.append(r.c)
+                    continue
+                }
                 var xp = layerInput.matmul(w.wih.t())
                 if let bih = w.bih {
                     xp = xp + (mode == .gru ? bih : bih + w.bhh!)
@@ -219,6 +224,12 @@ public class RNNBase: Module {
             }
         }
         return (layerInput, Tensor.stack(hs, dim: 0), mode == .lstm ? Tensor.stack(cs, dim: 0) : nil)
+    }
+
+    /// The number of steps when every step has the whole batch (a padded input).
+    func uniformSteps(_ batchSizes: [Int]) -> Int? {
+        guard let first = batchSizes.first, batchSizes.allSatisfy({ $0 == first }) else { return nil }
+        return batchSizes.count
     }
 
     func checkDType(_ input: Tensor) -> Bool {

@@ -1,0 +1,151 @@
+#include "dnnl_cache.h"
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    st_arg_spec spec;
+    dnnl_memory_t user;     // over the caller's pointer
+    dnnl_memory_t inner;    // the primitive's layout (== user when no reorder is needed)
+    dnnl_primitive_t reorder;
+    void *buffer;
+    size_t inner_size;
+} bound_arg;
+
+struct st_dnnl_entry {
+    int op;
+    void *key;
+    size_t key_size;
+    dnnl_primitive_t primitive;
+    bound_arg args[ST_DNNL_MAX_ARGS];
+    int nargs;
+    pthread_mutex_t lock;
+    struct st_dnnl_entry *next;
+};
+
+static dnnl_engine_t engine;
+static dnnl_stream_t stream;
+static int engine_state;      // 0 untried, 1 ready, -1 failed
+static st_dnnl_entry *cache;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int ensure_engine(void) {
+    if (engine_state == 0) {
+        if (dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success &&
+            dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) == dnnl_success) engine_state = 1;
+        else engine_state = -1;
+    }
+    return engine_state == 1;
+}
+
+static void destroy_entry(st_dnnl_entry *e) {
+    for (int i = 0; i < e->nargs; i++) {
+        bound_arg *a = &e->args[i];
+        if (a->reorder) dnnl_primitive_destroy(a->reorder);
+        if (a->inner && a->inner != a->user) dnnl_memory_destroy(a->inner);
+        if (a->user) dnnl_memory_destroy(a->user);
+        free(a->buffer);
+    }
+    if (e->primitive) dnnl_primitive_destroy(e->primitive);
+    free(e->key);
+    free(e);
+}
+
+static int bind_arg(bound_arg *a, const dnnl_memory_desc_t *inner_md) {
+    if (dnnl_memory_create(&a->user, &a->spec.user, engine, DNNL_MEMORY_NONE) != dnnl_success) return 0;
+    a->inner_size = dnnl_memory_desc_get_size(inner_md);
+    if (dnnl_memory_desc_equal(&a->spec.user, inner_md)) {
+        a->inner = a->user;
+        return 1;
+    }
+    a->buffer = aligned_alloc(64, (a->inner_size + 63) / 64 * 64);
+    if (!a->buffer || dnnl_memory_create(&a->inner, inner_md, engine, a->buffer) != dnnl_success) return 0;
+    const dnnl_memory_desc_t *from = a->spec.is_output ? inner_md : &a->spec.user;
+    const dnnl_memory_desc_t *to = a->spec.is_output ? &a->spec.user : inner_md;
+    dnnl_primitive_desc_t rpd;
+    if (dnnl_reorder_primitive_desc_create(&rpd, from, engine, to, engine, NULL) != dnnl_success) return 0;
+    dnnl_status_t s = dnnl_primitive_create(&a->reorder, rpd);
+    dnnl_primitive_desc_destroy(rpd);
+    return s == dnnl_success;
+}
+
+static st_dnnl_entry *create_entry(int op, const void *key, size_t key_size, st_build_fn build) {
+    st_dnnl_entry *e = calloc(1, sizeof(st_dnnl_entry));
+    if (!e) return NULL;
+    e->op = op;
+    e->key_size = key_size;
+    e->key = malloc(key_size);
+    pthread_mutex_init(&e->lock, NULL);
+    st_arg_spec specs[ST_DNNL_MAX_ARGS];
+    int nargs = 0;
+    dnnl_primitive_desc_t pd = NULL;
+    int ok = e->key != NULL && build(engine, key, &pd, specs, &nargs) && nargs <= ST_DNNL_MAX_ARGS;
+    if (ok) {
+        memcpy(e->key, key, key_size);
+        ok = dnnl_primitive_create(&e->primitive, pd) == dnnl_success;
+    }
+    for (int i = 0; ok && i < nargs; i++) {
+        e->args[i].spec = specs[i];
+        e->nargs = i + 1;
+        ok = bind_arg(&e->args[i], dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, specs[i].dnnl_arg));
+    }
+    if (pd) dnnl_primitive_desc_destroy(pd);
+    if (!ok) {
+        destroy_entry(e);
+        return NULL;
+    }
+    return e;
+}
+
+st_dnnl_entry *st_dnnl_lookup(int op, const void *key, size_t key_size, st_build_fn build) {
+    pthread_mutex_lock(&cache_lock);
+    st_dnnl_entry *e = NULL;
+    if (ensure_engine()) {
+        e = cache;
+        while (e && !(e->op == op && e->key_size == key_size && memcmp(e->key, key, key_size) == 0)) e = e->next;
+        if (!e) {
+            e = create_entry(op, key, key_size, build);
+            if (e) {
+                e->next = cache;
+                cache = e;
+            }
+        }
+    }
+    pthread_mutex_unlock(&cache_lock);
+    return e;
+}
+
+static int run(dnnl_primitive_t p, int nargs, const dnnl_exec_arg_t *args) {
+    return dnnl_primitive_execute(p, stream, nargs, args) == dnnl_success;
+}
+
+int st_dnnl_execute(st_dnnl_entry *e, void *const *pointers) {
+    dnnl_exec_arg_t args[ST_DNNL_MAX_ARGS];
+    int ok = 1;
+    pthread_mutex_lock(&e->lock);
+    for (int i = 0; i < e->nargs && ok; i++) {
+        bound_arg *a = &e->args[i];
+        ok = dnnl_memory_set_data_handle(a->user, pointers[i]) == dnnl_success;
+        args[i] = (dnnl_exec_arg_t){a->spec.dnnl_arg, a->inner};
+        if (!ok) break;
+        if (a->spec.zero_first) memset(a->inner == a->user ? pointers[i] : a->buffer, 0, a->inner_size);
+        if (a->reorder && !a->spec.is_output) {
+            dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, a->user}, {DNNL_ARG_TO, a->inner}};
+            ok = run(a->reorder, 2, r);
+        }
+    }
+    if (ok) ok = run(e->primitive, e->nargs, args);
+    for (int i = 0; i < e->nargs && ok; i++) {
+        bound_arg *a = &e->args[i];
+        if (a->reorder && a->spec.is_output) {
+            dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, a->inner}, {DNNL_ARG_TO, a->user}};
+            ok = run(a->reorder, 2, r);
+        }
+    }
+    pthread_mutex_unlock(&e->lock);
+    return ok;
+}
+
+size_t st_dnnl_arg_size(const st_dnnl_entry *e, int i) {
+    return i < e->nargs ? dnnl_memory_desc_get_size(&e->args[i].spec.user) : 0;
+}
