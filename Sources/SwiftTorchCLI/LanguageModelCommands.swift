@@ -39,7 +39,7 @@ struct LanguageModelCommand: ParsableCommand {
     @Option(help: "UTF-8 text file to train on (default: the embedded text).")
     var text: String?
     @Option(help: "Training steps.")
-    var steps: Int = 3000
+    var steps: Int = 2000
     @Option(name: .customLong("batch-size"), help: "Sequences per batch.")
     var batchSize: Int = 16
     @Option(help: "Characters of context per sequence.")

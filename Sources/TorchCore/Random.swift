@@ -1,3 +1,5 @@
+import CTorchKernels
+
 /// A seedable random number generator (`torch.Generator`): Philox-4x32-10, a
 /// counter-based generator, so a (seed, offset) pair fully describes its state.
 public final class Generator: @unchecked Sendable {
@@ -77,6 +79,36 @@ public final class Generator: @unchecked Sendable {
     func uniformFloat() -> Float { Float(next32() >> 8) * (1.0 / 16777216.0) }
     func uniformDouble() -> Double { Double(next64() >> 11) * (1.0 / 9007199254740992.0) }
 
+    /// Fills `out` with what `count` calls of `uniformFloat()` would return (or, with
+    /// `mask`, `u < keep ? scale : 0` for each), drawing whole blocks in parallel.
+    func fillUniformFloats(_ out: UnsafeMutablePointer<Float>, count: Int, mask: (keep: Float, scale: Float)? = nil) {
+        lock.withLock {
+            let keep = mask?.keep ?? 0, scale = mask?.scale ?? 0, asMask: Int32 = mask == nil ? 0 : 1
+            func one() -> Float {
+                let u = uniformFloat()
+                return mask == nil ? u : (u < keep ? scale : 0)
+            }
+            var i = 0
+            while i < count && bufferIndex < 4 {
+                out[i] = one()
+                i += 1
+            }
+            let blocks = (count - i) / 4
+            if blocks > 0 {
+                let base = out + i, seed = self.seed, start = offset
+                Threading.parallelFor(blocks, grain: 4096) { s, e in
+                    st_philox_uniform_f32(seed, start &+ UInt64(s), Int64(e - s), base + 4 * s, keep, scale, asMask)
+                }
+                offset &+= UInt64(blocks)
+                i += 4 * blocks
+            }
+            while i < count {
+                out[i] = one()
+                i += 1
+            }
+        }
+    }
+
     /// Fills `count` values by calling `body` with a locked generator.
     func withLock<R>(_ body: () -> R) -> R { lock.withLock(body) }
 
@@ -129,7 +161,13 @@ extension Tensor {
             try check(dtype.isFloatingPoint, "\"check_uniform_bounds\" not implemented for '\(dtype.legacyScalarName)'")
             let t = Tensor(uninitializedShape: shape, dtype: dtype)
             let g = generator ?? .default
-            if dtype == .float64 { t.fillRandom(g) { g.uniformDouble() } } else { t.fillRandom(g) { Double(g.uniformFloat()) } }
+            if dtype == .float64 {
+                t.fillRandom(g) { g.uniformDouble() }
+            } else if dtype == .float32 {
+                g.fillUniformFloats(t.pointer(as: Float.self), count: t.numel)
+            } else {
+                t.fillRandom(g) { Double(g.uniformFloat()) }
+            }
             return t
         }
     }
@@ -279,3 +317,14 @@ extension Tensor {
 @inline(__always) func _sin(_ x: Double) -> Double { Glibc.sin(x) }
 @inline(__always) func _pow(_ x: Double, _ y: Double) -> Double { Glibc.pow(x, y) }
 @inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+
+extension Tensor {
+    /// Dropout's float32 mask: 1 / keepProbability where `rand < keepProbability`, else 0,
+    /// drawing the same numbers as `Tensor.rand(shape)` would.
+    public static func dropoutMask(_ shape: [Int], keepProbability keep: Double, generator: Generator? = nil) -> Tensor {
+        let t = Tensor(uninitializedShape: shape, dtype: .float32)
+        (generator ?? .default).fillUniformFloats(t.pointer(as: Float.self), count: t.numel,
+                                                 mask: (Float(keep), 1 / Float(keep)))
+        return t
+    }
+}

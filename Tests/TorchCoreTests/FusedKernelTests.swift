@@ -73,3 +73,28 @@ struct FusedKernelTests {
         }
     }
 }
+
+/// Bulk random draws must give exactly the per-element sequence, wherever a fill
+/// starts inside a Philox block.
+struct BulkRandomTests {
+    @Test func bulkUniformMatchesElementwiseDraws() {
+        for (prefix, count) in [(0, 1000), (1, 37), (3, 4099), (2, 5)] {
+            let a = Generator(seed: 42), b = Generator(seed: 42)
+            _ = Tensor.rand([prefix], dtype: .float64, generator: a)   // advance both the same way
+            _ = Tensor.rand([prefix], dtype: .float64, generator: b)
+            let bulk = Tensor.rand([count], dtype: .float32, generator: a).toArray(Float.self)
+            let single = (0..<count).map { _ in Tensor.rand([1], dtype: .float32, generator: b).item(Float.self) }
+            #expect(bulk == single)
+            #expect(a.state == b.state)
+        }
+    }
+
+    @Test func dropoutMaskMatchesRandThreshold() {
+        let u = Tensor.rand([3, 1001], dtype: .float32, generator: Generator(seed: 7))
+        let mask = Tensor.dropoutMask([3, 1001], keepProbability: 0.7, generator: Generator(seed: 7))
+        let expected = (u < 0.7).to(.float32) / 0.7
+        #expect(mask.equal(expected))
+        let kept = mask.gt(0).to(.float64).mean().item(Double.self)
+        #expect(abs(kept - 0.7) < 0.03)
+    }
+}

@@ -98,6 +98,10 @@ int st_lstm_forward_f32(const st_lstm_geometry *g, const float *x, const float *
 int st_lstm_backward_f32(const st_lstm_geometry *g, const float *const *saved, void *workspace, const float *gy,
                          const float *ghn, const float *gcn, float *gx, float *gh0, float *gc0, float *gwih, float *gwhh, float *gbias);
 
+/// Uniform floats u = (word >> 8) / 2^24 from Philox-4x32-10 blocks offset..<offset+blocks under key
+/// `seed`, four per block in order; with `as_mask`, out = u < keep ? scale : 0 (dropout's mask).
+void st_philox_uniform_f32(uint64_t seed, uint64_t offset, int64_t blocks, float *out, float keep, float scale, int as_mask);
+
 #ifdef __cplusplus
 }
 #endif

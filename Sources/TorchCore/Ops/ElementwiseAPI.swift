@@ -136,6 +136,11 @@ extension Tensor {
     /// self + value * t1 / t2.
     public func addcdiv(_ t1: Tensor, _ t2: Tensor, value: Scalar = 1) -> Tensor { self + t1 / t2 * value }
 
+    /// Whether both have the same shape and equal elements (`torch.equal`; NaN is unequal).
+    public func equal(_ other: Tensor) -> Bool {
+        shape == other.shape && withNoGrad { (self == other).all().item().doubleValue != 0 }
+    }
+
     /// Whether all elements are close (`allclose`).
     public func allclose(_ other: Tensor, rtol: Double = 1e-5, atol: Double = 1e-8, equalNan: Bool = false) -> Bool {
         isclose(other, rtol: rtol, atol: atol, equalNan: equalNan).all().item().doubleValue != 0

@@ -8,6 +8,7 @@ extension Functional {
     /// A keep-mask scaled by 1 / (1 - p): 1 / (1 - p) with probability 1 - p, else 0.
     private static func dropoutNoise(_ shape: [Int], p: Double, like input: Tensor, generator: Generator?) -> Tensor {
         let dtype = input.isFloatingPoint ? input.dtype : DType.defaultFloat
+        if dtype == .float32 { return Tensor.dropoutMask(shape, keepProbability: 1 - p, generator: generator) }
         let keep = Tensor.rand(shape, dtype: dtype == .float64 ? .float64 : .float32, generator: generator) < (1 - p)
         return keep.to(dtype) / (1 - p)
     }
