@@ -158,3 +158,29 @@ struct TensorTests {
         #expect((h.sum()).item(Double.self) == 0.25)
     }
 }
+
+/// CUDA is opened at run time: without a driver (or without a CUDA backend) every
+/// CPU feature works and asking for a CUDA tensor is a clear, catchable error.
+struct CUDAAvailabilityTests {
+    @Test func cudaTensorsFailClearlyWhereUnavailable() throws {
+        guard let reason = CUDA.unavailableReason else { return }   // a machine where CUDA works runs the GPU suite instead
+        #expect(!CUDA.isAvailable)
+        for make in [{ _ = Tensor.zeros([2, 3], device: .cuda) }, { _ = Tensor.ones([1]).to(device: .cuda(0)) },
+                     { _ = Tensor.arange(0, 4, device: .cuda) }] {
+            do {
+                try withErrorCapture { make() }
+                Issue.record("expected an error")
+            } catch {
+                let message = "\(error)"
+                #expect(message.contains("cuda:0"))
+                #expect(message.contains(reason))
+            }
+        }
+        #expect(Tensor.ones([2]).to(device: .cpu).sum().item(Double.self) == 2)
+    }
+
+    @Test func driverProbeIsConsistent() {
+        if CUDA.deviceCount == 0 { #expect(CUDA.unavailableReason != nil) }
+        if CUDA.isAvailable { #expect(CUDA.deviceCount > 0) }
+    }
+}

@@ -22,6 +22,7 @@ extension Tensor {
     public func to(device: Device) -> Tensor {
         if device == self.device { return self }
         return run { () throws(TorchError) -> Tensor in
+            try CUDA.check(device, op: "to")
             throw TorchError("to: cannot move a tensor to \(device): this build has no backend for it")
         }
     }

@@ -108,6 +108,7 @@ extension Tensor {
     public static func empty(_ shape: [Int], dtype: DType = .defaultFloat, device: Device = .cpu) -> Tensor {
         run { () throws(TorchError) -> Tensor in
             try checkShape(shape, op: "empty")
+            try CUDA.check(device, op: "empty")
             return Tensor(uninitializedShape: shape, dtype: dtype, device: device)
         }
     }
@@ -115,6 +116,7 @@ extension Tensor {
     public static func full(_ shape: [Int], _ value: Scalar, dtype: DType? = nil, device: Device = .cpu, requiresGrad: Bool = false) -> Tensor {
         run { () throws(TorchError) -> Tensor in
             try checkShape(shape, op: "full")
+            try CUDA.check(device, op: "full")
             let d = dtype ?? value.wrappedDType
             let t = Tensor(uninitializedShape: shape, dtype: d, device: device)
             backend(for: device).fill(t, with: value)
@@ -140,6 +142,7 @@ extension Tensor {
     /// int64 when all three are integers, else the default float dtype.
     public static func arange(_ start: Scalar = 0, _ end: Scalar, step: Scalar = 1, dtype: DType? = nil, device: Device = .cpu) -> Tensor {
         run { () throws(TorchError) -> Tensor in
+            try CUDA.check(device, op: "arange")
             let isFloat = start.isFloatingPoint || end.isFloatingPoint || step.isFloatingPoint
             let d = dtype ?? (isFloat ? DType.defaultFloat : .int64)
             let s = start.doubleValue, e = end.doubleValue, st = step.doubleValue
@@ -162,6 +165,7 @@ extension Tensor {
     /// `steps` evenly spaced values from `start` to `end` inclusive (`torch.linspace`).
     public static func linspace(_ start: Double, _ end: Double, steps: Int, dtype: DType = .defaultFloat, device: Device = .cpu) -> Tensor {
         run { () throws(TorchError) -> Tensor in
+            try CUDA.check(device, op: "linspace")
             try check(steps >= 0, "linspace: number of steps must be non-negative")
             let step = steps > 1 ? (end - start) / Double(steps - 1) : 0
             let half = steps / 2
@@ -176,6 +180,7 @@ extension Tensor {
     /// The identity matrix (`torch.eye`).
     public static func eye(_ n: Int, _ m: Int? = nil, dtype: DType = .defaultFloat, device: Device = .cpu) -> Tensor {
         run { () throws(TorchError) -> Tensor in
+            try CUDA.check(device, op: "eye")
             let cols = m ?? n
             try checkShape([n, cols], op: "eye")
             var values = [Scalar](repeating: .int(0), count: n * cols)
