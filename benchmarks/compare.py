@@ -51,7 +51,7 @@ def find_python(explicit):
 
 
 def run_json(cmd):
-    """Runs a benchmark command with --json and returns {name: seconds}."""
+    """Runs a benchmark command with --json and returns {name: (seconds, peak_bytes)}."""
     proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr.strip()}")
@@ -60,7 +60,7 @@ def run_json(cmd):
         line = line.strip()
         if line.startswith("{"):
             obj = json.loads(line)
-            results[obj["name"]] = float(obj["seconds"])
+            results[obj["name"]] = (float(obj["seconds"]), obj.get("peak_bytes"))
     return results
 
 
@@ -76,6 +76,41 @@ def format_duration(s):
     return f"{s:.3f} s"
 
 
+# The targets of the CPU performance issue: minimum ratio (PyTorch time / ours) per workload.
+TARGETS = {"tiny_add": 4.0, "tiny_add_grad": 4.0, "sgemm_256": 0.95, "sgemm_1024": 0.95, "sgemm_2048": 0.95,
+           "conv2d_digits_fwd_bwd": 1.0, "conv2d_resnet_fwd_bwd": 1.0, "mlp_step": 1.5, "digits_cnn_step": 1.5,
+           "resnet18_step": 0.9, "lstm_step": 1.0, "gpt_step": 1.0}
+for _op in ("add", "mul", "exp", "tanh", "gelu", "sum", "max", "softmax", "layer_norm", "cross_entropy"):
+    TARGETS[f"{_op}_1m"] = TARGETS[f"{_op}_16m"] = 1.0
+TRAINING = {"mlp_step", "digits_cnn_step", "resnet18_step", "lstm_step", "gpt_step"}
+
+
+def format_bytes(b):
+    if b is None:
+        return "n/a"
+    return f"{b / (1 << 20):.1f} MiB"
+
+
+def machine_lines(python):
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    def out(cmd):
+        try:
+            return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout.strip()
+        except OSError:
+            return ""
+    swift = out(["swift", "--version"]).splitlines()
+    torch_version = out([python, "-c", "import torch; print(torch.__version__)"])
+    dnnl = out(["dpkg-query", "-W", "-f", "${Version}", "libdnnl-dev"])
+    return [f"- CPU: {cpu}, {default_threads()} cores visible",
+            f"- SwiftTorch: {swift[0] if swift else 'swift (version unknown)'}, oneDNN {dnnl or 'unknown'}, release build",
+            f"- PyTorch: {torch_version}"]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--swift-bin", default=None, help="path of swifttorch-bench (default: the release build)")
@@ -85,6 +120,8 @@ def main(argv=None):
     p.add_argument("--rounds", type=int, default=3,
                    help="interleaved rounds (default 3); the table shows each side's median over rounds")
     p.add_argument("--json-out", default=None, help="also write the raw results to this file as JSON")
+    p.add_argument("--markdown-out", default=None,
+                   help="write the report (machine, versions, table, targets) to this file, e.g. docs/BENCHMARKS.md")
     p.add_argument("names", nargs="*", metavar="NAME")
     args = p.parse_args(argv)
 
@@ -120,33 +157,85 @@ def main(argv=None):
                     value = None
                 if value is not None:
                     store[name].append(value)
-                print(f"round {r + 1}/{args.rounds} {label:5} {name:<20} {format_duration(value)}",
+                print(f"round {r + 1}/{args.rounds} {label:5} {name:<24} {format_duration(value[0] if value else None)}",
                       file=sys.stderr, flush=True)
 
-    print(f"\nSwiftTorch: {swift_bin}\nPyTorch: {python}")
-    print(f"threads: {args.threads}; median seconds per call"
-          + (f", median of {args.rounds} rounds" if args.rounds > 1 else "") + "\n")
-    print("| workload | SwiftTorch | PyTorch | ratio (PyTorch/ours) |")
-    print("|---|---:|---:|---:|")
-    ratios = []
-    raw = []
+    lines = ["| workload | SwiftTorch | PyTorch | ratio (PyTorch/ours) | target | peak memory ours | peak memory PyTorch |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    ratios, raw, missed = [], [], []
     for name in names:
-        a = statistics.median(ours[name]) if ours[name] else None
-        b = statistics.median(theirs[name]) if theirs[name] else None
+        a = statistics.median(v[0] for v in ours[name]) if ours[name] else None
+        b = statistics.median(v[0] for v in theirs[name]) if theirs[name] else None
+        ma = max((v[1] for v in ours[name] if v[1] is not None), default=None)
+        mb = max((v[1] for v in theirs[name] if v[1] is not None), default=None)
         ratio = b / a if a and b else None
         if ratio:
             ratios.append(ratio)
-        raw.append({"name": name, "swifttorch": a, "pytorch": b, "ratio": ratio})
-        print(f"| {name} | {format_duration(a)} | {format_duration(b)} | "
-              + (f"{ratio:.2f}x" if ratio else "n/a") + " |")
+        target = TARGETS.get(name)
+        status = ""
+        if target is not None:
+            ok = ratio is not None and ratio >= target
+            if name in TRAINING and ma is not None and mb is not None and ma > mb:
+                ok = False
+            status = f">= {target:g}x " + ("met" if ok else "**missed**")
+            if not ok:
+                missed.append(name)
+        raw.append({"name": name, "swifttorch": a, "pytorch": b, "ratio": ratio,
+                    "peak_bytes_swifttorch": ma, "peak_bytes_pytorch": mb})
+        lines.append(f"| {name} | {format_duration(a)} | {format_duration(b)} | "
+                     + (f"{ratio:.2f}x" if ratio else "n/a") + f" | {status} | {format_bytes(ma)} | {format_bytes(mb)} |")
     if ratios:
         geo = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
-        print(f"| geometric mean | | | {geo:.2f}x |")
+        lines.append(f"| geometric mean | | | {geo:.2f}x | | | |")
 
+    header = [f"threads: {args.threads}; median seconds per call"
+              + (f", median of {args.rounds} interleaved rounds" if args.rounds > 1 else "")]
+    print(f"\nSwiftTorch: {swift_bin}\nPyTorch: {python}")
+    print("\n".join(header) + "\n")
+    print("\n".join(lines))
+
+    if args.markdown_out:
+        with open(args.markdown_out, "w") as f:
+            f.write(MARKDOWN_HEAD)
+            f.write("\n".join(machine_lines(python)) + "\n- " + header[0] + "\n\n")
+            f.write("\n".join(lines) + "\n\n")
+            f.write("Missed targets: " + (", ".join(missed) if missed else "none") + ".\n")
+            f.write(MARKDOWN_TAIL)
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump({"threads": args.threads, "rounds": args.rounds, "results": raw}, f, indent=2)
     return 0 if all(r["ratio"] for r in raw) else 1
+
+
+MARKDOWN_HEAD = """# Benchmarks: SwiftTorch and PyTorch side by side
+
+Generated by `benchmarks/compare.py --markdown-out docs/BENCHMARKS.md` (after
+`swift build -c release --product swifttorch-bench`). Each workload runs in a
+fresh process, SwiftTorch then PyTorch, for each round, with the same shapes,
+dtypes and thread count (`Sources/SwiftTorchBench/Workloads.swift` and
+`benchmarks/torch_bench.py`). Times are medians per call after warm-up; the ratio
+is PyTorch's time over ours (above 1: SwiftTorch is faster). Peak memory is the
+growth of the process's peak resident set while the workload is built and timed
+(getrusage high-water mark minus the resident size before building), so the
+runtimes' own footprints are not counted. The target column is the CPU
+performance issue's goal; a training workload also misses it when its peak memory
+is above PyTorch's.
+
+"""
+
+MARKDOWN_TAIL = """
+Workloads: `tiny_add` (4-element add; `_grad` with inputs that require grad),
+`sgemm_N` (float32 N^3), `bf16_matmul_1024`, elementwise and reductions over 1M /
+16M float32 elements (`softmax`, `layer_norm`, `cross_entropy`: rows of 1024),
+`conv2d_*_fwd_bwd` (3x3, padding 1, bias; digits: 32x16x8x8 -> 32 channels,
+ResNet: 32x64x32x32 -> 64 channels; forward, backward, gradients cleared),
+training steps (`mlp_step`: 784-256-256-10, batch 64, SGD momentum;
+`digits_cnn_step`: the digits CNN, batch 32, Adam; `resnet18_step`: ResNet-18 for
+32x32x3, batch 32, SGD momentum; `lstm_step`: LSTM 64->256 over 64 steps, batch
+32, Adam; `gpt_step`: 4 pre-norm GELU layers, d_model 128, 4 heads, context 64,
+batch 16, AdamW), and `dataloader_mnist` (one epoch over 10,000 uint8 28x28
+images with random crop and normalisation, batch 64, shuffled, no workers).
+"""
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import sys
 import time
 
@@ -37,6 +38,16 @@ class Policy:
     max_seconds = 5.0
     floor_samples = 3
     max_samples = 100_000
+
+
+def resident_bytes():
+    """Current resident set size of this process."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_resident_bytes():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def measure(body, batch, policy):
@@ -93,58 +104,135 @@ def sgemm(n):
     return build
 
 
-def exp(n):
+def bf16_matmul_1024():
+    a, b = torch.randn(1024, 1024).bfloat16(), torch.randn(1024, 1024).bfloat16()
+    return lambda: a.matmul(b)
+
+
+def elementwise(f):
+    def family(n):
+        def build():
+            a, b = torch.randn(n), torch.randn(n)
+            return lambda: f(a, b)
+        return build
+    return family
+
+
+def rows(f):
+    def family(n):
+        def build():
+            x = torch.randn(n // 1024, 1024)
+            return lambda: f(x)
+        return build
+    return family
+
+
+def cross_entropy(n):
     def build():
-        x = torch.randn(n)
-        return lambda: x.exp()
+        x, y = torch.randn(n // 1024, 1024), torch.randint(0, 1024, (n // 1024,))
+        return lambda: torch.nn.functional.cross_entropy(x, y)
     return build
 
 
-def add(n):
+def conv_fwd_bwd(batch, cin, cout, size):
     def build():
-        a, b = torch.randn(n), torch.randn(n)
-        return lambda: a + b
+        conv = torch.nn.Conv2d(cin, cout, 3, padding=1)
+        x = torch.randn(batch, cin, size, size, requires_grad=True)
+
+        def step():
+            y = conv(x)
+            y.sum().backward()
+            x.grad = None
+            conv.zero_grad()
+            return y
+        return step
     return build
 
 
-def sum_(n):
-    def build():
-        x = torch.randn(n)
-        return lambda: x.sum()
-    return build
-
-
-def softmax_4096x1024():
-    x = torch.randn(4096, 1024)
-    return lambda: x.softmax(dim=-1)
-
-
-def _parameter(*shape, fan_in):
-    with torch.no_grad():
-        t = torch.randn(*shape) * (1.0 / math.sqrt(fan_in))
-    return t.requires_grad_(True)
-
-
-def mlp3_fwd_bwd():
-    batch = 64
-    x = torch.randn(batch, 784)
-    target = torch.randint(0, 10, (batch,))
-    w1, b1 = _parameter(784, 256, fan_in=784), _parameter(256, fan_in=784)
-    w2, b2 = _parameter(256, 256, fan_in=256), _parameter(256, fan_in=256)
-    w3, b3 = _parameter(256, 10, fan_in=256), _parameter(10, fan_in=256)
-    params = [w1, b1, w2, b2, w3, b3]
-    target_column = target.unsqueeze(1)
+def mlp_step():
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = torch.randn(64, 784), torch.randint(0, 10, (64,))
 
     def step():
-        h1 = (x.matmul(w1) + b1).relu()
-        h2 = (h1.matmul(w2) + b2).relu()
-        logits = h2.matmul(w3) + b3
-        loss = -(logits.log_softmax(dim=1).gather(1, target_column)).mean()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
         loss.backward()
-        for p in params:
-            p.grad = None
+        opt.step()
         return loss
     return step
+
+
+class BasicBlock(torch.nn.Module):
+    """torchvision's BasicBlock: two 3x3 conv-BN pairs and a (projected) shortcut."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        nn = torch.nn
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride=stride, bias=False), nn.BatchNorm2d(cout))
+                           if stride != 1 or cin != cout else None)
+
+    def forward(self, x):
+        out = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+        return torch.relu(out + (self.downsample(x) if self.downsample is not None else x))
+
+
+def resnet18_step():
+    nn = torch.nn
+    layers = [nn.Conv2d(3, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
+    cin = 64
+    for cout, stride in [(64, 1), (128, 2), (256, 2), (512, 2)]:
+        layers += [BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)]
+        cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(512, 10)]
+    model = nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    x, y = torch.randn(32, 3, 32, 32), torch.randint(0, 10, (32,))
+
+    def step():
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+class AugmentedImages(torch.utils.data.Dataset):
+    """uint8 images -> float in [0, 1], random crop with zero padding, normalised
+    (what torchvision's RandomCrop(28, padding=2) + Normalize do per sample)."""
+
+    def __init__(self, images, labels, padding=2):
+        self.images, self.labels, self.padding = images, labels, padding
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, i):
+        x = self.images[i].float() / 255
+        p = self.padding
+        x = torch.nn.functional.pad(x, (p, p, p, p))
+        top, left = torch.randint(0, 2 * p + 1, (2,)).tolist()
+        x = x[:, top:top + 28, left:left + 28]
+        return (x - 0.1307) / 0.3081, self.labels[i]
+
+
+def dataloader_mnist():
+    images = torch.randint(0, 256, (10_000, 1, 28, 28), dtype=torch.uint8)
+    labels = torch.randint(0, 10, (10_000,))
+    loader = torch.utils.data.DataLoader(AugmentedImages(images, labels), batch_size=64, shuffle=True, num_workers=0)
+
+    def epoch():
+        n = 0
+        for x, _ in loader:
+            n += x.shape[0]
+        return n
+    return epoch
 
 
 def digits_cnn_step():
@@ -215,6 +303,19 @@ def gpt_step():
     return step
 
 
+FAMILIES = [
+    ("add", elementwise(lambda a, b: a + b)),
+    ("mul", elementwise(lambda a, b: a * b)),
+    ("exp", elementwise(lambda a, b: a.exp())),
+    ("tanh", elementwise(lambda a, b: a.tanh())),
+    ("gelu", elementwise(lambda a, b: torch.nn.functional.gelu(a))),
+    ("sum", elementwise(lambda a, b: a.sum())),
+    ("max", elementwise(lambda a, b: a.max())),
+    ("softmax", rows(lambda x: x.softmax(dim=-1))),
+    ("layer_norm", rows(lambda x: torch.nn.functional.layer_norm(x, (1024,)))),
+    ("cross_entropy", cross_entropy),
+]
+
 # name -> (builder, calls per timed sample); same order and batches as the Swift side.
 WORKLOADS = {
     "tiny_add": (tiny_add, 1000),
@@ -222,17 +323,16 @@ WORKLOADS = {
     "sgemm_256": (sgemm(256), 1),
     "sgemm_1024": (sgemm(1024), 1),
     "sgemm_2048": (sgemm(2048), 1),
-    "exp_1m": (exp(ONE_M), 1),
-    "exp_16m": (exp(SIXTEEN_M), 1),
-    "add_1m": (add(ONE_M), 1),
-    "add_16m": (add(SIXTEEN_M), 1),
-    "sum_1m": (sum_(ONE_M), 1),
-    "sum_16m": (sum_(SIXTEEN_M), 1),
-    "softmax_4096x1024": (softmax_4096x1024, 1),
-    "mlp3_fwd_bwd": (mlp3_fwd_bwd, 1),
+    "bf16_matmul_1024": (bf16_matmul_1024, 1),
+    **{f"{name}_{suffix}": (family(n), 1) for name, family in FAMILIES for suffix, n in (("1m", ONE_M), ("16m", SIXTEEN_M))},
+    "conv2d_digits_fwd_bwd": (conv_fwd_bwd(32, 16, 32, 8), 1),
+    "conv2d_resnet_fwd_bwd": (conv_fwd_bwd(32, 64, 64, 32), 1),
+    "mlp_step": (mlp_step, 1),
     "digits_cnn_step": (digits_cnn_step, 1),
+    "resnet18_step": (resnet18_step, 1),
     "lstm_step": (lstm_step, 1),
     "gpt_step": (gpt_step, 1),
+    "dataloader_mnist": (dataloader_mnist, 1),
 }
 
 
@@ -275,11 +375,13 @@ def main(argv=None):
     for name in names:
         build, batch = WORKLOADS[name]
         torch.manual_seed(0)
+        baseline = resident_bytes()
         body = build()
         median, fastest, n = measure(body, batch, policy)
+        peak = max(0, peak_resident_bytes() - baseline)
         del body
         if args.json:
-            print(json.dumps({"name": name, "seconds": median}), flush=True)
+            print(json.dumps({"name": name, "seconds": median, "peak_bytes": peak}), flush=True)
         else:
             print(f"{name:<20}{format_duration(median):>12}{format_duration(fastest):>12}{n:>10}{batch:>7}", flush=True)
     return 0

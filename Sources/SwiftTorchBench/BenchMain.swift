@@ -73,9 +73,11 @@ struct BenchMain {
         }
         for w in selected {
             manualSeed(0)
+            let baseline = residentBytes()
             let result = run(w, policy: policy)
+            let peak = Swift.max(0, peakResidentBytes() - baseline)
             if json {
-                print("{\"name\": \"\(w.name)\", \"seconds\": \(result.median)}")
+                print("{\"name\": \"\(w.name)\", \"seconds\": \(result.median), \"peak_bytes\": \(peak)}")
             } else {
                 print(padRight(w.name, 20) + padLeft(formatDuration(result.median), 12)
                       + padLeft(formatDuration(result.min), 12)

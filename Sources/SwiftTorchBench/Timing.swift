@@ -120,3 +120,21 @@ func setOpenMPThreads(_ n: Int) {
     typealias SetThreads = @convention(c) (Int32) -> Void
     unsafeBitCast(sym, to: SetThreads.self)(Int32(n))
 }
+
+/// Current resident set size of this process (/proc/self/statm).
+func residentBytes() -> Int {
+    guard let f = fopen("/proc/self/statm", "r") else { return 0 }
+    defer { fclose(f) }
+    var line = [CChar](repeating: 0, count: 256)
+    guard fgets(&line, Int32(line.count), f) != nil else { return 0 }
+    let fields = String(cString: line).split(separator: " ").compactMap { Int($0) }
+    guard fields.count >= 2 else { return 0 }
+    return fields[1] * Int(sysconf(Int32(_SC_PAGESIZE)))
+}
+
+/// The process's peak resident set size so far (getrusage).
+func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return usage.ru_maxrss * 1024
+}

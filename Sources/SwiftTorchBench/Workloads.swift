@@ -34,89 +34,152 @@ var allWorkloads: [Workload] {
         sgemm(256),
         sgemm(1024),
         sgemm(2048),
-        Workload(name: "exp_1m", batch: 1) {
-            let x = Tensor.randn([oneM])
-            return { blackHole(x.exp()) }
+        Workload(name: "bf16_matmul_1024", batch: 1) {
+            let a = Tensor.randn([1024, 1024]).to(.bfloat16), b = Tensor.randn([1024, 1024]).to(.bfloat16)
+            return { blackHole(a.matmul(b)) }
         },
-        Workload(name: "exp_16m", batch: 1) {
-            let x = Tensor.randn([sixteenM])
-            return { blackHole(x.exp()) }
-        },
-        Workload(name: "add_1m", batch: 1) {
-            let a = Tensor.randn([oneM]), b = Tensor.randn([oneM])
-            return { blackHole(a + b) }
-        },
-        Workload(name: "add_16m", batch: 1) {
-            let a = Tensor.randn([sixteenM]), b = Tensor.randn([sixteenM])
-            return { blackHole(a + b) }
-        },
-        Workload(name: "sum_1m", batch: 1) {
-            let x = Tensor.randn([oneM])
-            return { blackHole(x.sum()) }
-        },
-        Workload(name: "sum_16m", batch: 1) {
-            let x = Tensor.randn([sixteenM])
-            return { blackHole(x.sum()) }
-        },
-        Workload(name: "softmax_4096x1024", batch: 1) {
-            let x = Tensor.randn([4096, 1024])
-            return { blackHole(x.softmax(dim: -1)) }
-        },
-        Workload(name: "mlp3_fwd_bwd", batch: 1) { makeMLP3() },
+    ] + elementwise("add") { a, b in a + b }
+      + elementwise("mul") { a, b in a * b }
+      + elementwise("exp") { a, _ in a.exp() }
+      + elementwise("tanh") { a, _ in a.tanh() }
+      + elementwise("gelu") { a, _ in F.gelu(a) }
+      + elementwise("sum") { a, _ in a.sum() }
+      + elementwise("max") { a, _ in a.max() }
+      + rows("softmax") { x in x.softmax(dim: -1) }
+      + rows("layer_norm") { x in F.layerNorm(x, normalizedShape: [1024]) }
+      + crossEntropy()
+      + [
+        Workload(name: "conv2d_digits_fwd_bwd", batch: 1) { makeConvFwdBwd(batch: 32, cin: 16, cout: 32, size: 8) },
+        Workload(name: "conv2d_resnet_fwd_bwd", batch: 1) { makeConvFwdBwd(batch: 32, cin: 64, cout: 64, size: 32) },
+        Workload(name: "mlp_step", batch: 1) { makeMLPStep() },
         Workload(name: "digits_cnn_step", batch: 1) { makeDigitsCNNStep() },
+        Workload(name: "resnet18_step", batch: 1) { makeResNet18Step() },
         Workload(name: "lstm_step", batch: 1) { makeLSTMStep() },
         Workload(name: "gpt_step", batch: 1) { makeGPTStep() },
+        Workload(name: "dataloader_mnist", batch: 1) { makeDataLoaderEpoch() },
     ]
+}
+
+/// `<name>_1m` and `<name>_16m` over float32 vectors (randn inputs).
+private func elementwise(_ name: String, _ f: @escaping (Tensor, Tensor) -> Tensor) -> [Workload] {
+    [("1m", oneM), ("16m", sixteenM)].map { suffix, n in
+        Workload(name: "\(name)_\(suffix)", batch: 1) {
+            let a = Tensor.randn([n]), b = Tensor.randn([n])
+            return { blackHole(f(a, b)) }
+        }
+    }
+}
+
+/// `<name>_1m` and `<name>_16m` over rows of 1024 floats.
+private func rows(_ name: String, _ f: @escaping (Tensor) -> Tensor) -> [Workload] {
+    [("1m", oneM), ("16m", sixteenM)].map { suffix, n in
+        Workload(name: "\(name)_\(suffix)", batch: 1) {
+            let x = Tensor.randn([n / 1024, 1024])
+            return { blackHole(f(x)) }
+        }
+    }
+}
+
+/// Mean cross-entropy of logits [N, 1024] against random classes.
+private func crossEntropy() -> [Workload] {
+    [("1m", oneM), ("16m", sixteenM)].map { suffix, n in
+        Workload(name: "cross_entropy_\(suffix)", batch: 1) {
+            let x = Tensor.randn([n / 1024, 1024]), y = Tensor.randint(low: 0, high: 1024, [n / 1024])
+            return { blackHole(F.crossEntropy(x, y)) }
+        }
+    }
+}
+
+/// conv2d 3x3 (padding 1, bias) forward and backward to input, weight and bias.
+private func makeConvFwdBwd(batch: Int, cin: Int, cout: Int, size: Int) -> () -> Void {
+    let conv = Conv2d(cin, cout, kernelSize: 3, padding: 1)
+    let x = Tensor.randn([batch, cin, size, size]).requiresGrad_()
+    return {
+        let y = conv(x)
+        y.sum().backward()
+        x.grad = nil
+        conv.zeroGrad()
+        blackHole(y)
+    }
+}
+
+/// One SGD (momentum 0.9) step of a 784-256-256-10 ReLU MLP, batch 64, cross-entropy.
+private func makeMLPStep() -> () -> Void {
+    let model = Sequential(Linear(784, 256), ReLU(), Linear(256, 256), ReLU(), Linear(256, 10))
+    let opt = SGD(model.parameters(), lr: 0.01, momentum: 0.9)
+    let x = Tensor.randn([64, 784]), y = Tensor.randint(low: 0, high: 10, [64])
+    return {
+        let loss = F.crossEntropy(model(x), y)
+        opt.zeroGrad()
+        loss.backward()
+        opt.step()
+        blackHole(loss)
+    }
+}
+
+/// torchvision's BasicBlock: two 3x3 conv-BN pairs and a (projected) shortcut.
+private final class BasicBlock: Module {
+    let conv1: Conv2d, bn1: BatchNorm2d, conv2: Conv2d, bn2: BatchNorm2d
+    let downsample: Sequential?
+
+    init(_ cin: Int, _ cout: Int, stride: Int) {
+        conv1 = Conv2d(cin, cout, kernelSize: 3, stride: stride, padding: 1, bias: false)
+        bn1 = BatchNorm2d(cout)
+        conv2 = Conv2d(cout, cout, kernelSize: 3, padding: 1, bias: false)
+        bn2 = BatchNorm2d(cout)
+        downsample = stride != 1 || cin != cout
+            ? Sequential(Conv2d(cin, cout, kernelSize: 1, stride: stride, bias: false), BatchNorm2d(cout)) : nil
+        super.init()
+    }
+
+    override func forward(_ x: Tensor) -> Tensor {
+        let out = bn2(conv2(F.relu(bn1(conv1(x)))))
+        return F.relu(out + (downsample.map { $0(x) } ?? x))
+    }
+}
+
+/// ResNet-18 for 32x32 inputs (3x3 stem, no max-pool; stages 64-128-256-512 of two
+/// basic blocks; global average pool; 10 classes), batch 32, SGD momentum 0.9.
+private func makeResNet18Step() -> () -> Void {
+    var layers: [Module] = [Conv2d(3, 64, kernelSize: 3, padding: 1, bias: false), BatchNorm2d(64), ReLU()]
+    var cin = 64
+    for (cout, stride) in [(64, 1), (128, 2), (256, 2), (512, 2)] {
+        layers.append(BasicBlock(cin, cout, stride: stride))
+        layers.append(BasicBlock(cout, cout, stride: 1))
+        cin = cout
+    }
+    layers += [AdaptiveAvgPool2d(1), Flatten(), Linear(512, 10)]
+    let model = Sequential(layers)
+    let opt = SGD(model.parameters(), lr: 0.01, momentum: 0.9, weightDecay: 5e-4)
+    let x = Tensor.randn([32, 3, 32, 32]), y = Tensor.randint(low: 0, high: 10, [32])
+    return {
+        let loss = F.crossEntropy(model(x), y)
+        opt.zeroGrad()
+        loss.backward()
+        opt.step()
+        blackHole(loss)
+    }
+}
+
+/// One epoch of a DataLoader over 10,000 MNIST-shaped uint8 images with random crop
+/// (padding 2) and normalisation, batch 64, shuffled, no workers.
+private func makeDataLoaderEpoch() -> () -> Void {
+    let images = Tensor.randint(low: 0, high: 256, [10_000, 1, 28, 28], dtype: .uint8)
+    let labels = Tensor.randint(low: 0, high: 10, [10_000])
+    let transform = Compose([RandomCrop(size: 28, padding: 2), Normalize(mean: [0.1307], std: [0.3081])])
+    let data = ImageClassificationDataset(images: images, labels: labels, classes: 10, transform: transform)
+    let loader = DataLoader(data, batchSize: 64, shuffle: true, seed: 0)
+    return {
+        var n = 0
+        for batch in loader { n += batch[0].shape[0] }
+        blackHole(n)
+    }
 }
 
 private func sgemm(_ n: Int) -> Workload {
     Workload(name: "sgemm_\(n)", batch: 1) {
         let a = Tensor.randn([n, n]), b = Tensor.randn([n, n])
         return { blackHole(a.matmul(b)) }
-    }
-}
-
-/// A leaf parameter: randn scaled by 1/sqrt(fanIn), requiring grad.
-private func parameter(_ shape: [Int], fanIn: Int) -> Tensor {
-    let t = withNoGrad { Tensor.randn(shape) * (1.0 / Double(fanIn).squareRoot()) }
-    t.requiresGrad = true
-    return t
-}
-
-/// 784-256-256-10 MLP with ReLU, batch 64, cross-entropy loss, backward, grads cleared.
-private func makeMLP3() -> () -> Void {
-    let batch = 64
-    let x = Tensor.randn([batch, 784])
-    let target = Tensor.randint(low: 0, high: 10, [batch])
-    let w1 = parameter([784, 256], fanIn: 784), b1 = parameter([256], fanIn: 784)
-    let w2 = parameter([256, 256], fanIn: 256), b2 = parameter([256], fanIn: 256)
-    let w3 = parameter([256, 10], fanIn: 256), b3 = parameter([10], fanIn: 256)
-    let params = [w1, b1, w2, b2, w3, b3]
-    let targetColumn = target.unsqueeze(1)
-
-    // One untimed step to check the graph: a finite loss and a gradient for every parameter.
-    do {
-        let h1 = (x.matmul(w1) + b1).relu()
-        let h2 = (h1.matmul(w2) + b2).relu()
-        let loss = -((h2.matmul(w3) + b3).logSoftmax(dim: 1).gather(1, targetColumn)).mean()
-        loss.backward()
-        let value = loss.item().doubleValue
-        let gradsOK = params.allSatisfy { $0.grad?.shape == $0.shape }
-        if !value.isFinite || !gradsOK {
-            printError("mlp3_fwd_bwd: bad step (loss \(value), grads present and shaped: \(gradsOK))")
-            exit(1)
-        }
-        for p in params { p.grad = nil }
-    }
-
-    return {
-        let h1 = (x.matmul(w1) + b1).relu()
-        let h2 = (h1.matmul(w2) + b2).relu()
-        let logits = h2.matmul(w3) + b3
-        let loss = -(logits.logSoftmax(dim: 1).gather(1, targetColumn)).mean()
-        loss.backward()
-        for p in params { p.grad = nil }
-        blackHole(loss)
     }
 }
 

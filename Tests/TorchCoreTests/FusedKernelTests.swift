@@ -37,6 +37,14 @@ struct FusedKernelTests {
         Self.compare([[5]], seed: 4) { F.layerNorm($0[0], normalizedShape: [5]) }
     }
 
+    @Test func channelAndColumnSums() {
+        let x = Tensor.randn([3, 5, 7, 9], dtype: .float64, generator: Generator(seed: 11))
+        for dims in [[0, 2, 3], [0, 3], [0], [0, 1], [2, 3], [0, 1, 3]] {
+            let fused = x.to(.float32).sum(dims: dims).to(.float64), reference = x.sum(dims: dims)
+            #expect(fused.allclose(reference, rtol: 1e-5, atol: 1e-5), "dims \(dims)")
+        }
+    }
+
     @Test func gelu() {
         Self.compare([[3, 50]], seed: 5) { F.gelu($0[0] * 3) }
     }

@@ -12,6 +12,21 @@ extension CPUBackend {
             reduceFloat32Rows(op, x, rows: out.numel, into: out)
             return
         }
+        if x.dtype == .float32 && x.isContiguous && op == .sum, out.numel > 0, !isLeading(dims),
+           let (outer, inner) = outerAndInner(dims, shape: x.shape), inner > 1 {
+            // sums over leading and trailing dims around kept middle ones: a per-channel
+            // statistic of [N, C, H, W] (batch norm)
+            let channels = out.numel
+            let px = x.pointer(as: Float.self), po = out.pointer(as: Float.self)
+            Threading.parallelFor(channels, grain: Swift.max(1, Threading.grainSize / Swift.max(outer * inner, 1))) { s, e in
+                for c in s..<e {
+                    var total = 0.0
+                    for a in 0..<outer { total += st_sum_f32(px + (a * channels + c) * inner, Int64(inner)) }
+                    po[c] = Float(total)
+                }
+            }
+            return
+        }
         if x.dtype == .float32 && x.isContiguous && op == .sum && isLeading(dims), out.numel > 0 {
             // column sums: the gradient of a bias broadcast over rows
             let cols = out.numel, rows = x.numel / cols
@@ -38,6 +53,18 @@ extension CPUBackend {
             case .any, .max, .sum: ReduceLoop.run(Bool.self, x, dims, out, false, { $0 }, { $0 || $1 }, { $0 })
             }
         }
+    }
+
+    /// When `dims` are some leading and some trailing dimensions (at least one kept in
+    /// between), the element counts of the reduced leading and trailing parts.
+    private func outerAndInner(_ dims: [Int], shape: [Int]) -> (Int, Int)? {
+        let reduced = Set(dims)
+        var lead = 0
+        while lead < shape.count && reduced.contains(lead) { lead += 1 }
+        var trail = shape.count
+        while trail > lead && reduced.contains(trail - 1) { trail -= 1 }
+        guard trail > lead, (lead..<trail).allSatisfy({ !reduced.contains($0) }) else { return nil }
+        return (shape[0..<lead].reduce(1, *), shape[trail...].reduce(1, *))
     }
 
     private func isLeading(_ dims: [Int]) -> Bool {
