@@ -216,3 +216,66 @@ void st_colsum_f32(const float *x, int64_t rows, int64_t cols, int64_t ld, float
         out[j] = (float)s;
     }
 }
+
+// Batch-norm building blocks over one contiguous plane of n floats.
+AVX512 static double sum_sq_dev_avx512(const float *x, int64_t n, float mean) {
+    __m512 acc = _mm512_setzero_ps(), vm = _mm512_set1_ps(mean);
+    double total = 0;
+    for (int64_t i0 = 0; i0 < n; i0 += 4096) {
+        int64_t i1 = i0 + 4096 < n ? i0 + 4096 : n;
+        for (int64_t i = i0; i < i1; i += 16) {
+            __mmask16 k = tail_mask(i1 - i);
+            __m512 d = _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, x + i), vm);
+            acc = _mm512_fmadd_ps(d, d, acc);
+        }
+        total += hsum(acc);
+        acc = _mm512_setzero_ps();
+    }
+    return total;
+}
+
+double st_sum_sq_dev_f32(const float *x, int64_t n, float mean) {
+    if (st_has_avx512()) return sum_sq_dev_avx512(x, n, mean);
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += (double)(x[i] - mean) * (x[i] - mean);
+    return s;
+}
+
+AVX512 static double sum_prod_dev_avx512(const float *g, const float *x, int64_t n, float mean) {
+    __m512 acc = _mm512_setzero_ps(), vm = _mm512_set1_ps(mean);
+    double total = 0;
+    for (int64_t i0 = 0; i0 < n; i0 += 4096) {
+        int64_t i1 = i0 + 4096 < n ? i0 + 4096 : n;
+        for (int64_t i = i0; i < i1; i += 16) {
+            __mmask16 k = tail_mask(i1 - i);
+            __m512 d = _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, x + i), vm);
+            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, g + i), d, acc);
+        }
+        total += hsum(acc);
+        acc = _mm512_setzero_ps();
+    }
+    return total;
+}
+
+double st_sum_prod_dev_f32(const float *g, const float *x, int64_t n, float mean) {
+    if (st_has_avx512()) return sum_prod_dev_avx512(g, x, n, mean);
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += (double)g[i] * (x[i] - mean);
+    return s;
+}
+
+AVX512 static void affine2_avx512(const float *a, const float *b, int64_t n, float ka, float kb, float k0, float *out) {
+    __m512 va = _mm512_set1_ps(ka), vb = _mm512_set1_ps(kb), v0 = _mm512_set1_ps(k0);
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 k = tail_mask(n - i);
+        __m512 r = v0;
+        if (a) r = _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(k, a + i), r);
+        r = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(k, b + i), r);
+        _mm512_mask_storeu_ps(out + i, k, r);
+    }
+}
+
+void st_affine2_f32(const float *a, const float *b, int64_t n, float ka, float kb, float k0, float *out) {
+    if (st_has_avx512()) { affine2_avx512(a, b, n, ka, kb, k0, out); return; }
+    for (int64_t i = 0; i < n; i++) out[i] = (a ? ka * a[i] : 0.0f) + kb * b[i] + k0;
+}

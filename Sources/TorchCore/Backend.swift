@@ -58,6 +58,12 @@ public protocol Backend: AnyObject {
     /// Its backward: `saved` is the forward's inputs then outputs; writes the gradients of
     /// x, h0, c0, w_ih, w_hh and the bias into `inputGrads`.
     func lstmLayerBackward(_ g: LSTMLayerGeometry, saved: [Tensor], workspace: Tensor, outputGrads: [Tensor], inputGrads: [Tensor]) -> Bool
+    /// Fused training batch norm of contiguous [N, C, *]: the output, and each channel's
+    /// mean and biased variance.
+    func batchNorm(_ x: Tensor, weight: Tensor?, bias: Tensor?, eps: Double, into out: Tensor, mean: Tensor, variance: Tensor) -> Bool
+    /// Its gradients, into whichever of gradInput / gradWeight / gradBias are given.
+    func batchNormBackward(_ gy: Tensor, _ x: Tensor, mean: Tensor, variance: Tensor, weight: Tensor?, eps: Double,
+                           gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?) -> Bool
     func convolution2dBackwardWeight(_ gy: Tensor, input x: Tensor, window: Window2d, groups: Int, into gw: Tensor, bias gb: Tensor?) -> Bool
 }
 

@@ -37,6 +37,15 @@ struct FusedKernelTests {
         Self.compare([[5]], seed: 4) { F.layerNorm($0[0], normalizedShape: [5]) }
     }
 
+    @Test func batchNormTraining() {
+        Self.compare([[4, 3, 5, 6], [3], [3]], seed: 12) { $0[0].batchNormTraining(weight: $0[1], bias: $0[2], eps: 1e-5).output }
+        Self.compare([[6, 4]], seed: 13) { $0[0].batchNormTraining(weight: nil, bias: nil, eps: 1e-3).output }
+        let x = Tensor.randn([5, 3, 4], dtype: .float64, generator: Generator(seed: 14))
+        let fused = x.to(.float32).batchNormTraining(weight: nil, bias: nil, eps: 1e-5)
+        #expect(fused.mean.to(.float64).allclose(x.mean(dims: [0, 2]), atol: 1e-6))
+        #expect(fused.variance.to(.float64).allclose(x.variance(dims: [0, 2], correction: 0), atol: 1e-5))
+    }
+
     @Test func channelAndColumnSums() {
         let x = Tensor.randn([3, 5, 7, 9], dtype: .float64, generator: Generator(seed: 11))
         for dims in [[0, 2, 3], [0, 3], [0], [0, 1], [2, 3], [0, 1, 3]] {

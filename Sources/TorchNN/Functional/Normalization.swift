@@ -96,14 +96,12 @@ extension Functional {
         else { return placeholder }
         guard require(input.rank >= 2, "batch_norm: expected an input with at least 2 dimensions, but got \(input.rank)") else { return placeholder }
         let shape = channelShape(c, rank: input.rank)
-        let dims = [0] + Array(2..<input.rank)
         var out: Tensor
         if training {
-            let mean = input.mean(dims: dims, keepdim: true)
-            let variance = input.variance(dims: dims, correction: 0, keepdim: true)
-            out = (input - mean) * (variance + eps).rsqrt()
-            updateRunningStats(runningMean, runningVar, mean: mean, biasedVar: variance,
+            let r = input.batchNormTraining(weight: weight, bias: bias, eps: eps)
+            updateRunningStats(runningMean, runningVar, mean: r.mean, biasedVar: r.variance,
                                count: input.numel / Swift.max(c, 1), momentum: momentum)
+            return r.output
         } else {
             guard let runningMean else {
                 torchCheck(false, "running_mean must be defined in evaluation mode")

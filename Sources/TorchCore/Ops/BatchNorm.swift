@@ -1,0 +1,84 @@
+// Batch normalisation with the batch's own statistics (`native_batch_norm` in
+// training): a backend's fused kernels where it has them, else composite ops, which
+// are also the reference and what a graph-building backward differentiates.
+
+extension Tensor {
+    /// Normalises [N, C, *] per channel over every other dim with this batch's mean and
+    /// biased variance, then applies `weight` and `bias` [C]. Also returns the
+    /// statistics (float [C], detached) for the running averages.
+    public func batchNormTraining(weight: Tensor?, bias: Tensor?, eps: Double) -> (output: Tensor, mean: Tensor, variance: Tensor) {
+        run { () throws(TorchError) -> (output: Tensor, mean: Tensor, variance: Tensor) in
+            try check(rank >= 2, "batch_norm: expected an input with at least 2 dimensions, but got \(rank)")
+            let c = shape[1]
+            let x = contiguous(), w = weight?.contiguous(), b = bias?.contiguous()
+            let out = Tensor(uninitializedShape: shape, dtype: dtype, device: device)
+            let mean = Tensor(uninitializedShape: [c], dtype: dtype, device: device)
+            let variance = Tensor(uninitializedShape: [c], dtype: dtype, device: device)
+            guard numel > 0,
+                  backend(for: device).batchNorm(x, weight: w, bias: b, eps: eps, into: out, mean: mean, variance: variance)
+            else { return batchNormComposite(x, w, b, eps) }
+            var inputs = [x]
+            if let w { inputs.append(w) }
+            if let b { inputs.append(b) }
+            if needsGrad(inputs) {
+                let hasWeight = w != nil, hasBias = b != nil
+                record("NativeBatchNormBackward0", inputs: inputs, outputs: [out]) { _ in
+                    let saved = inputs.map { SavedTensor($0) }
+                    return { grads, node throws(TorchError) in
+                        var ts: [Tensor] = []
+                        for s in saved { ts.append(try s.unpack(node)) }
+                        let x = ts[0], w = hasWeight ? ts[1] : nil, b = hasBias ? ts[ts.count - 1] : nil
+                        let wants = node.nextEdges.map { $0 != nil }
+                        return batchNormBackward(grads[0]!, x, w, b, eps: eps, mean: mean, variance: variance, wants: wants)
+                    }
+                }
+            }
+            return (out, mean, variance)
+        }
+    }
+}
+
+func batchNormComposite(_ x: Tensor, _ weight: Tensor?, _ bias: Tensor?, _ eps: Double) -> (output: Tensor, mean: Tensor, variance: Tensor) {
+    let dims = [0] + Array(2..<x.rank)
+    var channelShape = [Int](repeating: 1, count: x.rank)
+    channelShape[1] = x.shape[1]
+    let mean = x.mean(dims: dims, keepdim: true)
+    let variance = x.variance(dims: dims, correction: 0, keepdim: true)
+    var out = (x - mean) * (variance + eps).rsqrt()
+    if let weight { out = out * weight.reshape(channelShape) }
+    if let bias { out = out + bias.reshape(channelShape) }
+    return (out, mean.detach().reshape([-1]), variance.detach().reshape([-1]))
+}
+
+/// Gradients for [x, weight?, bias?]: fused when no graph is being built, else in
+/// differentiable ops.
+func batchNormBackward(_ gy: Tensor, _ x: Tensor, _ w: Tensor?, _ b: Tensor?, eps: Double, mean: Tensor, variance: Tensor,
+                       wants: [Bool]) -> [Tensor?] {
+    let wIndex = w == nil ? nil : 1, bIndex = b == nil ? nil : (w == nil ? 1 : 2)
+    if !GradMode.isEnabled {
+        let gx = wants[0] ? Tensor(uninitializedShape: x.shape, dtype: x.dtype, device: x.device) : nil
+        let gw = wIndex.map { wants[$0] } == true ? Tensor(uninitializedShape: w!.shape, dtype: w!.dtype, device: x.device) : nil
+        let gb = bIndex.map { wants[$0] } == true ? Tensor(uninitializedShape: b!.shape, dtype: b!.dtype, device: x.device) : nil
+        if backend(for: x.device).batchNormBackward(gy.contiguous(), x, mean: mean, variance: variance, weight: w, eps: eps,
+                                                    gradInput: gx, gradWeight: gw, gradBias: gb) {
+            var result: [Tensor?] = [gx]
+            if w != nil { result.append(gw) }
+            if b != nil { result.append(gb) }
+            return result
+        }
+    }
+    let dims = [0] + Array(2..<x.rank)
+    var channelShape = [Int](repeating: 1, count: x.rank)
+    channelShape[1] = x.shape[1]
+    let mu = x.mean(dims: dims, keepdim: true)
+    let r = (x.variance(dims: dims, correction: 0, keepdim: true) + eps).rsqrt()
+    let xhat = (x - mu) * r
+    let g = w.map { gy * $0.reshape(channelShape) } ?? gy
+    var result: [Tensor?] = [nil]
+    if wants[0] {
+        result[0] = r * (g - g.mean(dims: dims, keepdim: true) - xhat * (g * xhat).mean(dims: dims, keepdim: true))
+    }
+    if let wIndex { result.append(wants[wIndex] ? (gy * xhat).sum(dims: dims) : nil) }
+    if let bIndex { result.append(wants[bIndex] ? gy.sum(dims: dims) : nil) }
+    return result
+}
