@@ -8,8 +8,8 @@ typedef struct {
     dnnl_memory_t user;     // over the caller's pointer
     dnnl_memory_t inner;    // the primitive's layout (== user when no reorder is needed)
     dnnl_primitive_t reorder;
-    void *buffer;
     size_t inner_size;
+    size_t scratch_offset;  // where `inner` lives in the shared scratch when reordered
 } bound_arg;
 
 struct st_dnnl_entry {
@@ -19,7 +19,7 @@ struct st_dnnl_entry {
     dnnl_primitive_t primitive;
     bound_arg args[ST_DNNL_MAX_ARGS];
     int nargs;
-    pthread_mutex_t lock;
+    size_t scratch_size;
     struct st_dnnl_entry *next;
 };
 
@@ -28,6 +28,12 @@ static dnnl_stream_t stream;
 static int engine_state;      // 0 untried, 1 ready, -1 failed
 static st_dnnl_entry *cache;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+// The reordered copies of all primitives share one buffer, sized for the largest
+// primitive (primitives run one at a time under this lock), rather than each
+// primitive keeping its own.
+static pthread_mutex_t execute_lock = PTHREAD_MUTEX_INITIALIZER;
+static void *scratch;
+static size_t scratch_capacity;
 
 static int ensure_engine(void) {
     if (engine_state == 0) {
@@ -44,22 +50,22 @@ static void destroy_entry(st_dnnl_entry *e) {
         if (a->reorder) dnnl_primitive_destroy(a->reorder);
         if (a->inner && a->inner != a->user) dnnl_memory_destroy(a->inner);
         if (a->user) dnnl_memory_destroy(a->user);
-        free(a->buffer);
     }
     if (e->primitive) dnnl_primitive_destroy(e->primitive);
     free(e->key);
     free(e);
 }
 
-static int bind_arg(bound_arg *a, const dnnl_memory_desc_t *inner_md) {
+static int bind_arg(bound_arg *a, const dnnl_memory_desc_t *inner_md, size_t *scratch_size) {
     if (dnnl_memory_create(&a->user, &a->spec.user, engine, DNNL_MEMORY_NONE) != dnnl_success) return 0;
     a->inner_size = dnnl_memory_desc_get_size(inner_md);
     if (dnnl_memory_desc_equal(&a->spec.user, inner_md)) {
         a->inner = a->user;
         return 1;
     }
-    a->buffer = aligned_alloc(64, (a->inner_size + 63) / 64 * 64);
-    if (!a->buffer || dnnl_memory_create(&a->inner, inner_md, engine, a->buffer) != dnnl_success) return 0;
+    a->scratch_offset = *scratch_size;
+    *scratch_size += (a->inner_size + 63) / 64 * 64;
+    if (dnnl_memory_create(&a->inner, inner_md, engine, DNNL_MEMORY_NONE) != dnnl_success) return 0;
     const dnnl_memory_desc_t *from = a->spec.is_output ? inner_md : &a->spec.user;
     const dnnl_memory_desc_t *to = a->spec.is_output ? &a->spec.user : inner_md;
     dnnl_primitive_desc_t rpd;
@@ -75,7 +81,6 @@ static st_dnnl_entry *create_entry(int op, const void *key, size_t key_size, st_
     e->op = op;
     e->key_size = key_size;
     e->key = malloc(key_size);
-    pthread_mutex_init(&e->lock, NULL);
     st_arg_spec specs[ST_DNNL_MAX_ARGS];
     int nargs = 0;
     dnnl_primitive_desc_t pd = NULL;
@@ -87,7 +92,7 @@ static st_dnnl_entry *create_entry(int op, const void *key, size_t key_size, st_
     for (int i = 0; ok && i < nargs; i++) {
         e->args[i].spec = specs[i];
         e->nargs = i + 1;
-        ok = bind_arg(&e->args[i], dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, specs[i].dnnl_arg));
+        ok = bind_arg(&e->args[i], dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, specs[i].dnnl_arg), &e->scratch_size);
     }
     if (pd) dnnl_primitive_desc_destroy(pd);
     if (!ok) {
@@ -122,13 +127,21 @@ static int run(dnnl_primitive_t p, int nargs, const dnnl_exec_arg_t *args) {
 int st_dnnl_execute(st_dnnl_entry *e, void *const *pointers) {
     dnnl_exec_arg_t args[ST_DNNL_MAX_ARGS];
     int ok = 1;
-    pthread_mutex_lock(&e->lock);
+    pthread_mutex_lock(&execute_lock);
+    if (e->scratch_size > scratch_capacity) {
+        free(scratch);
+        scratch = aligned_alloc(64, e->scratch_size);
+        scratch_capacity = scratch ? e->scratch_size : 0;
+        if (!scratch) ok = 0;
+    }
     for (int i = 0; i < e->nargs && ok; i++) {
         bound_arg *a = &e->args[i];
         ok = dnnl_memory_set_data_handle(a->user, pointers[i]) == dnnl_success;
         args[i] = (dnnl_exec_arg_t){a->spec.dnnl_arg, a->inner};
         if (!ok) break;
-        if (a->spec.zero_first) memset(a->inner == a->user ? pointers[i] : a->buffer, 0, a->inner_size);
+        void *inner = a->inner == a->user ? pointers[i] : (char *)scratch + a->scratch_offset;
+        if (a->inner != a->user) ok = dnnl_memory_set_data_handle(a->inner, inner) == dnnl_success;
+        if (a->spec.zero_first) memset(inner, 0, a->inner_size);
         if (a->reorder && !a->spec.is_output) {
             dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, a->user}, {DNNL_ARG_TO, a->inner}};
             ok = run(a->reorder, 2, r);
@@ -142,7 +155,7 @@ int st_dnnl_execute(st_dnnl_entry *e, void *const *pointers) {
             ok = run(a->reorder, 2, r);
         }
     }
-    pthread_mutex_unlock(&e->lock);
+    pthread_mutex_unlock(&execute_lock);
     return ok;
 }
 

@@ -28,7 +28,9 @@ AVX512 static inline __m512 exp512_nn(__m512 x) {
 AVX512 static inline __m512 erf512(__m512 x) {
     const __m512 one = _mm512_set1_ps(1.0f);
     __m512 ax = _mm512_abs_ps(x);
-    __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(_mm512_set1_ps(0.3275911f), ax, one));
+    __m512 d = _mm512_fmadd_ps(_mm512_set1_ps(0.3275911f), ax, one);
+    __m512 t = _mm512_rcp14_ps(d);
+    t = _mm512_mul_ps(t, _mm512_fnmadd_ps(d, t, _mm512_set1_ps(2.0f)));
     __m512 r = _mm512_fmadd_ps(_mm512_set1_ps(1.061405429f), t, _mm512_set1_ps(-1.453152027f));
     r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(1.421413741f));
     r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(-0.284496736f));

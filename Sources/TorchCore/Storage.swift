@@ -45,7 +45,7 @@ public final class Storage: @unchecked Sendable {
 }
 
 /// The CPU allocator: 64-byte aligned blocks; blocks of 64 KiB and more are kept in
-/// size buckets (at most 25% rounding) and reused, so large temporaries do not go
+/// size buckets (at most 1/16 rounding) and reused, so large temporaries do not go
 /// back to the kernel and fault in again on every op.
 public enum CPUAllocator {
     static let cacheThreshold = 1 << 16
@@ -60,7 +60,7 @@ public enum CPUAllocator {
     static func bucket(_ n: Int) -> Int {
         if n < cacheThreshold { return Swift.max(n, 64) }
         let top = Int.bitWidth - 1 - n.leadingZeroBitCount
-        let step = 1 << (top - 2)
+        let step = 1 << Swift.max(top - 4, 6)
         return (n + step - 1) / step * step
     }
 

@@ -12,6 +12,15 @@ extension CPUBackend {
             Threading.parallelFor(out.numel) { s, e in st_gelu_backward_f32(pa + s, pb + s, po + s, Int64(e - s)) }
             return
         }
+        if a.dtype == .float32, out.dtype == .float32, out.isContiguous, let kind = fastBinaryKind(op),
+           let sa = flatStride(a), let sb = flatStride(b) {
+            // flat operands need no loop plan (tiny ops are dominated by bookkeeping)
+            let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self), po = out.pointer(as: Float.self)
+            Threading.parallelFor(out.numel) { s, e in
+                st_binary_f32(kind, pa + s * sa, Int64(sa), pb + s * sb, Int64(sb), po + s, Int64(e - s))
+            }
+            return
+        }
         if a.dtype == .float32, out.dtype == .float32, let kind = fastBinaryKind(op) {
             // rows along which out is contiguous and each input contiguous or broadcast
             // (a bias added to every row, a per-row scale) run the vector kernel
@@ -40,6 +49,12 @@ extension CPUBackend {
         case .uint8: try binaryInt(UInt8.self, op, a, b, out)
         case .bool: try binaryBool(op, a, b, out)
         }
+    }
+
+    /// 1 for a contiguous operand, 0 for a single value broadcast everywhere, else nil.
+    private func flatStride(_ t: Tensor) -> Int? {
+        if t.isContiguous { return 1 }
+        return t.strides.allSatisfy { $0 == 0 } ? 0 : nil
     }
 
     private func fastBinaryKind(_ op: BinaryOp) -> Int32? {
