@@ -1,3 +1,4 @@
+import CTorchKernels
 import TorchCore
 
 /// Stochastic gradient descent with momentum, dampening, Nesterov, weight decay
@@ -22,6 +23,7 @@ public final class SGD: Optimizer {
 
     public override func step() {
         forEachParameterWithGrad { g, p, grad in
+            if fusedStep(g, p, grad) { return }
             var d = g["maximize"] != 0 ? -grad : grad
             let wd = g["weight_decay"], momentum = g["momentum"]
             if wd != 0 { d = d.add(p, alpha: .double(wd)) }
@@ -40,5 +42,32 @@ public final class SGD: Optimizer {
             }
             p.add_(d, alpha: .double(-g.lr))
         }
+    }
+
+    /// The float32 step in one kernel, for contiguous parameters and gradients.
+    private func fusedStep(_ g: ParamGroup, _ p: Tensor, _ grad: Tensor) -> Bool {
+        guard p.dtype == .float32, grad.dtype == .float32, p.isContiguous, grad.isContiguous, p.numel == grad.numel else { return false }
+        let momentum = g["momentum"]
+        var buffer: Tensor? = nil, first = false
+        if momentum != 0 {
+            var st = stateFor(p)
+            if let b = st["momentum_buffer"] {
+                guard b.dtype == .float32, b.isContiguous else { return false }
+                buffer = b
+            } else {
+                buffer = Tensor.empty(p.shape, dtype: .float32)
+                first = true
+                st["momentum_buffer"] = buffer
+                setState(p, st)
+            }
+        }
+        withNoGrad {
+            st_sgd_f32(p.dataPointer(Float.self), grad.dataPointer(Float.self), buffer?.dataPointer(Float.self), Int64(p.numel),
+                       Float(g.lr), Float(momentum), Float(g["dampening"]), Float(g["weight_decay"]),
+                       g["nesterov"] != 0 ? 1 : 0, g["maximize"] != 0 ? 1 : 0, first ? 1 : 0)
+        }
+        p.bumpVersion()
+        buffer?.bumpVersion()
+        return true
     }
 }

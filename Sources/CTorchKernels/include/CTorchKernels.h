@@ -50,6 +50,10 @@ void st_gemm_f64(int64_t M, int64_t N, int64_t K,
                  const double *B, int64_t ldb_row, int64_t ldb_col,
                  double *C, int64_t ldc, double beta);
 
+/// One SGD step over n contiguous float32 values as PyTorch's single-tensor SGD computes it;
+/// `buf` is the momentum buffer (NULL without momentum), initialised from the step when `first`.
+void st_sgd_f32(float *p, const float *g, float *buf, int64_t n, float lr, float momentum, float dampening, float wd,
+                int nesterov, int maximize, int first);
 /// One Adam/AdamW step over n contiguous float32 values, as PyTorch's single-tensor
 /// Adam computes it (vmax is NULL without amsgrad).
 void st_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, int64_t n,
