@@ -364,8 +364,46 @@ void st_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, int6
     }
 }
 
+AVX512 static void sgd_avx512(float *p, const float *g, float *buf, int64_t n, float lr, float momentum, float dampening,
+                              float wd, int nesterov, int maximize, int first) {
+    const __m512 vlr = _mm512_set1_ps(lr), vm = _mm512_set1_ps(momentum), vd = _mm512_set1_ps(1.0f - dampening);
+    const __m512 vwd = _mm512_set1_ps(wd), zero = _mm512_setzero_ps();
+    for (int64_t i = 0; i < n; i += 16) {
+        __mmask16 k = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __m512 d = _mm512_maskz_loadu_ps(k, g + i);
+        if (maximize) d = _mm512_sub_ps(zero, d);
+        __m512 param = _mm512_maskz_loadu_ps(k, p + i);
+        if (wd != 0.0f) d = _mm512_fmadd_ps(vwd, param, d);
+        if (buf) {
+            __m512 b = first ? d : _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, buf + i), vm, _mm512_mul_ps(vd, d));
+            _mm512_mask_storeu_ps(buf + i, k, b);
+            d = nesterov ? _mm512_fmadd_ps(vm, b, d) : b;
+        }
+        _mm512_mask_storeu_ps(p + i, k, _mm512_fnmadd_ps(vlr, d, param));
+    }
+}
+
+typedef struct {
+    float *p; const float *g; float *buf; int64_t n, chunks;
+    float lr, momentum, dampening, wd; int nesterov, maximize, first;
+} sgd_job;
+
+static void sgd_chunk(void *ctx, int64_t c) {
+    sgd_job *j = ctx;
+    int64_t s = j->n * c / j->chunks, e = j->n * (c + 1) / j->chunks;
+    sgd_avx512(j->p + s, j->g + s, j->buf ? j->buf + s : NULL, e - s, j->lr, j->momentum, j->dampening, j->wd,
+               j->nesterov, j->maximize, j->first);
+}
+
 void st_sgd_f32(float *p, const float *g, float *buf, int64_t n, float lr, float momentum, float dampening, float wd,
                 int nesterov, int maximize, int first) {
+    if (st_has_avx512()) {
+        int64_t chunks = n / 65536 < st_max_threads() ? n / 65536 : st_max_threads();
+        sgd_job job = {p, g, buf, n, chunks > 1 ? chunks : 1, lr, momentum, dampening, wd, nesterov, maximize, first};
+        if (job.chunks > 1) st_parallel_chunks(job.chunks, sgd_chunk, &job);
+        else sgd_chunk(&job, 0);
+        return;
+    }
     for (int64_t i = 0; i < n; i++) {
         float d = maximize ? -g[i] : g[i];
         if (wd != 0.0f) d = d + wd * p[i];
