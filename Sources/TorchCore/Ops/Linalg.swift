@@ -11,11 +11,20 @@ func bmmOp(_ a: Tensor, _ b: Tensor, name: String = "BmmBackward0") throws(Torch
             { grads, node throws(TorchError) in
                 let g = grads[0]!
                 let av = try sa.unpack(node), bv = try sb.unpack(node)
-                return [aNeeds ? g.bmm(bv.transpose(1, 2)) : nil, bNeeds ? av.transpose(1, 2).bmm(g) : nil]
+                // a gradient laid out like its input (a transposed weight gets a transposed
+                // gradient, so the weight's own gradient comes out contiguous without a copy)
+                let ga = aNeeds ? (isColumnMajor(av) ? bv.bmm(g.transpose(1, 2)).transpose(1, 2) : g.bmm(bv.transpose(1, 2))) : nil
+                let gb = bNeeds ? (isColumnMajor(bv) ? g.transpose(1, 2).bmm(av).transpose(1, 2) : av.transpose(1, 2).bmm(g)) : nil
+                return [ga, gb]
             }
         }
     }
     return out
+}
+
+/// Whether the matrices of [B, R, C] are stored column by column (a transposed view).
+private func isColumnMajor(_ t: Tensor) -> Bool {
+    t.strides[1] == 1 && t.strides[2] != 1 && t.shape[1] > 1
 }
 
 extension Tensor {

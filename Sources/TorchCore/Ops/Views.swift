@@ -92,7 +92,8 @@ extension Tensor {
     public func sumToSize(_ target: [Int]) -> Tensor {
         if target == shape { return self }
         let lead = rank - target.count
-        var dims: [Int] = Array(0..<Swift.max(lead, 0))
+        // leading dims of size 1 need no sum, only the reshape (which keeps the layout)
+        var dims: [Int] = (0..<Swift.max(lead, 0)).filter { shape[$0] != 1 }
         for i in 0..<target.count where target[i] == 1 && shape[i + lead] != 1 { dims.append(i + lead) }
         var r = dims.isEmpty ? self : sum(dims: dims, keepdim: true)
         if lead > 0 { r = r.reshape(target) }
