@@ -235,6 +235,23 @@ training steps (`mlp_step`: 784-256-256-10, batch 64, SGD momentum;
 32, Adam; `gpt_step`: 4 pre-norm GELU layers, d_model 128, 4 heads, context 64,
 batch 16, AdamW), and `dataloader_mnist` (one epoch over 10,000 uint8 28x28
 images with random crop and normalisation, batch 64, shuffled, no workers).
+
+Timing (the same on both sides): inputs are built untimed with seed 0; warm-up of at
+least 2 samples and 0.1 s; then samples until at least 10 samples and 0.3 s
+(`--min-time`), or 3 samples once 5 s have passed. A sample is `batch` back-to-back
+calls (1000 for the tiny ops, else 1) timed with a monotonic clock; the result is the
+median seconds per call. Both sides take `--threads N` (default: all cores; on the
+Swift side it sets `Threading.numThreads` and the OpenMP thread count oneDNN uses).
+
+```sh
+swift build -c release --product swifttorch-bench
+.build/release/swifttorch-bench [--json] [NAME...]        # the SwiftTorch side
+python3 benchmarks/torch_bench.py [--json] [NAME...]      # the PyTorch side
+python3 benchmarks/compare.py --rounds 2 --markdown-out docs/BENCHMARKS.md   # both, this report
+```
+
+compare.py needs a Python that can `import torch`: `--python`, `$TORCH_BENCH_PYTHON`,
+this interpreter, or `.build-torch-venv/bin/python`.
 """
 
 
