@@ -149,12 +149,8 @@ def conv_fwd_bwd(batch, cin, cout, size):
     return build
 
 
-def mlp_step():
-    nn = torch.nn
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    x, y = torch.randn(64, 784), torch.randint(0, 10, (64,))
-
+def classifier_step(model, opt, x, y):
+    """A training step: cross-entropy of model(x) against y, backward, optimizer step."""
     def step():
         loss = torch.nn.functional.cross_entropy(model(x), y)
         opt.zero_grad()
@@ -162,6 +158,15 @@ def mlp_step():
         opt.step()
         return loss
     return step
+
+
+def mlp_step():
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = torch.randn(64, 784), torch.randint(0, 10, (64,))
+
+    return classifier_step(model, opt, x, y)
 
 
 class BasicBlock(torch.nn.Module):
@@ -194,13 +199,7 @@ def resnet18_step():
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     x, y = torch.randn(32, 3, 32, 32), torch.randint(0, 10, (32,))
 
-    def step():
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-    return step
+    return classifier_step(model, opt, x, y)
 
 
 class AugmentedImages(torch.utils.data.Dataset):
@@ -247,13 +246,7 @@ def digits_cnn_step():
     x = torch.rand(32, 1, 8, 8)
     y = torch.randint(0, 10, (32,))
 
-    def step():
-        loss = torch.nn.functional.cross_entropy(model(x), y)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        return loss
-    return step
+    return classifier_step(model, opt, x, y)
 
 
 def lstm_step():

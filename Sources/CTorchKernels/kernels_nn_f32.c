@@ -2,27 +2,9 @@
 // its gradient, layer norm forward and backward, and column sums. AVX-512 variants
 // are chosen at run time; the scalar code is the reference for other CPUs.
 #include "CTorchKernels.h"
-#include <immintrin.h>
+#include "vector_math.h"
 #include <math.h>
 
-#define AVX512 __attribute__((target("avx512f,avx512dq,fma")))
-
-AVX512 static inline __m512 exp512_nn(__m512 x) {
-    x = _mm512_max_ps(_mm512_set1_ps(-104.0f), _mm512_min_ps(_mm512_set1_ps(89.0f), x));
-    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 5040.0f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
-}
 
 // erf as a [13/8] rational function of x on [-4, 4] (Eigen's fast erf; about 7e-8
 // absolute error), +-1 beyond.
@@ -41,9 +23,7 @@ AVX512 static inline __m512 erf512(__m512 a) {
     q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(-1.68282697438203e-03f));
     q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(-7.37332916720468e-03f));
     q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(-1.42647390514189e-02f));
-    __m512 r = _mm512_rcp14_ps(q);
-    r = _mm512_mul_ps(r, _mm512_fnmadd_ps(q, r, _mm512_set1_ps(2.0f)));
-    return _mm512_mul_ps(p, r);
+    return _mm512_mul_ps(p, reciprocal512(q));
 }
 
 static inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1); }
@@ -69,7 +49,7 @@ AVX512 static void gelu_backward_avx512(const float *gy, const float *x, float *
         __mmask16 k = tail_mask(n - i);
         __m512 v = _mm512_maskz_loadu_ps(k, x + i);
         __m512 cdf = _mm512_mul_ps(half, _mm512_add_ps(one, erf512(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f)))));
-        __m512 pdf = _mm512_mul_ps(exp512_nn(_mm512_mul_ps(_mm512_set1_ps(-0.5f), _mm512_mul_ps(v, v))),
+        __m512 pdf = _mm512_mul_ps(exp512(_mm512_mul_ps(_mm512_set1_ps(-0.5f), _mm512_mul_ps(v, v))),
                                    _mm512_set1_ps(0.39894228040143268f));
         __m512 d = _mm512_fmadd_ps(v, pdf, cdf);
         _mm512_mask_storeu_ps(gx + i, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, gy + i), d));
@@ -225,49 +205,27 @@ void st_colsum_f32(const float *x, int64_t rows, int64_t cols, int64_t ld, float
 }
 
 // Batch-norm building blocks over one contiguous plane of n floats.
-AVX512 static double sum_sq_dev_avx512(const float *x, int64_t n, float mean) {
-    __m512 acc = _mm512_setzero_ps(), vm = _mm512_set1_ps(mean);
+// sum of g * (x - mean), or of (x - mean)^2 without g; float lanes, double per 4096.
+AVX512 static double sum_dev_product_avx512(const float *g, const float *x, int64_t n, float mean) {
+    __m512 vm = _mm512_set1_ps(mean);
     double total = 0;
     for (int64_t i0 = 0; i0 < n; i0 += 4096) {
         int64_t i1 = i0 + 4096 < n ? i0 + 4096 : n;
+        __m512 acc = _mm512_setzero_ps();
         for (int64_t i = i0; i < i1; i += 16) {
             __mmask16 k = tail_mask(i1 - i);
             __m512 d = _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, x + i), vm);
-            acc = _mm512_fmadd_ps(d, d, acc);
+            acc = _mm512_fmadd_ps(g ? _mm512_maskz_loadu_ps(k, g + i) : d, d, acc);
         }
         total += hsum(acc);
-        acc = _mm512_setzero_ps();
     }
     return total;
 }
 
-double st_sum_sq_dev_f32(const float *x, int64_t n, float mean) {
-    if (st_has_avx512()) return sum_sq_dev_avx512(x, n, mean);
+double st_sum_dev_product_f32(const float *g, const float *x, int64_t n, float mean) {
+    if (st_has_avx512()) return sum_dev_product_avx512(g, x, n, mean);
     double s = 0;
-    for (int64_t i = 0; i < n; i++) s += (double)(x[i] - mean) * (x[i] - mean);
-    return s;
-}
-
-AVX512 static double sum_prod_dev_avx512(const float *g, const float *x, int64_t n, float mean) {
-    __m512 acc = _mm512_setzero_ps(), vm = _mm512_set1_ps(mean);
-    double total = 0;
-    for (int64_t i0 = 0; i0 < n; i0 += 4096) {
-        int64_t i1 = i0 + 4096 < n ? i0 + 4096 : n;
-        for (int64_t i = i0; i < i1; i += 16) {
-            __mmask16 k = tail_mask(i1 - i);
-            __m512 d = _mm512_maskz_sub_ps(k, _mm512_maskz_loadu_ps(k, x + i), vm);
-            acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(k, g + i), d, acc);
-        }
-        total += hsum(acc);
-        acc = _mm512_setzero_ps();
-    }
-    return total;
-}
-
-double st_sum_prod_dev_f32(const float *g, const float *x, int64_t n, float mean) {
-    if (st_has_avx512()) return sum_prod_dev_avx512(g, x, n, mean);
-    double s = 0;
-    for (int64_t i = 0; i < n; i++) s += (double)g[i] * (x[i] - mean);
+    for (int64_t i = 0; i < n; i++) s += (double)(g ? g[i] : x[i] - mean) * (x[i] - mean);
     return s;
 }
 

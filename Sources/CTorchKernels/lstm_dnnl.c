@@ -39,21 +39,26 @@ static st_arg_spec arg(int dnnl_arg, int is_output, const dnnl_memory_desc_t *us
     return s;
 }
 
+// The forward's nine arguments in pointer order; its outputs are inputs of the backward.
+static void forward_args(st_arg_spec *args, const lstm_descs *u, int outputs_written) {
+    args[0] = arg(DNNL_ARG_SRC_LAYER, 0, &u->x);
+    args[1] = arg(DNNL_ARG_SRC_ITER, 0, &u->h);
+    args[2] = arg(DNNL_ARG_SRC_ITER_C, 0, &u->h);
+    args[3] = arg(DNNL_ARG_WEIGHTS_LAYER, 0, &u->wl);
+    args[4] = arg(DNNL_ARG_WEIGHTS_ITER, 0, &u->wi);
+    args[5] = arg(DNNL_ARG_BIAS, 0, &u->b);
+    args[6] = arg(DNNL_ARG_DST_LAYER, outputs_written, &u->y);
+    args[7] = arg(DNNL_ARG_DST_ITER, outputs_written, &u->h);
+    args[8] = arg(DNNL_ARG_DST_ITER_C, outputs_written, &u->h);
+}
+
 static int build(dnnl_engine_t engine, const void *key, dnnl_primitive_desc_t *pd, st_arg_spec *args, int *nargs) {
     const lstm_key *k = key;
     lstm_descs u;
     descs(&k->g, &u, 0);
     if (k->kind < 2) {
         if (!forward_pd(engine, &k->g, (int)k->kind, pd)) return 0;
-        args[0] = arg(DNNL_ARG_SRC_LAYER, 0, &u.x);
-        args[1] = arg(DNNL_ARG_SRC_ITER, 0, &u.h);
-        args[2] = arg(DNNL_ARG_SRC_ITER_C, 0, &u.h);
-        args[3] = arg(DNNL_ARG_WEIGHTS_LAYER, 0, &u.wl);
-        args[4] = arg(DNNL_ARG_WEIGHTS_ITER, 0, &u.wi);
-        args[5] = arg(DNNL_ARG_BIAS, 0, &u.b);
-        args[6] = arg(DNNL_ARG_DST_LAYER, 1, &u.y);
-        args[7] = arg(DNNL_ARG_DST_ITER, 1, &u.h);
-        args[8] = arg(DNNL_ARG_DST_ITER_C, 1, &u.h);
+        forward_args(args, &u, 1);
         *nargs = 9;
         if (k->kind == 1) {
             args[9] = arg(DNNL_ARG_WORKSPACE, 1, dnnl_primitive_desc_query_md(*pd, dnnl_query_workspace_md, 0));
@@ -72,15 +77,7 @@ static int build(dnnl_engine_t engine, const void *key, dnnl_primitive_desc_t *p
              dnnl_primitive_desc_create(pd, &rd, NULL, engine, hint) == dnnl_success;
     if (ok) {
         const dnnl_memory_desc_t *ws = dnnl_primitive_desc_query_md(hint, dnnl_query_workspace_md, 0);
-        args[0] = arg(DNNL_ARG_SRC_LAYER, 0, &u.x);
-        args[1] = arg(DNNL_ARG_SRC_ITER, 0, &u.h);
-        args[2] = arg(DNNL_ARG_SRC_ITER_C, 0, &u.h);
-        args[3] = arg(DNNL_ARG_WEIGHTS_LAYER, 0, &u.wl);
-        args[4] = arg(DNNL_ARG_WEIGHTS_ITER, 0, &u.wi);
-        args[5] = arg(DNNL_ARG_BIAS, 0, &u.b);
-        args[6] = arg(DNNL_ARG_DST_LAYER, 0, &u.y);
-        args[7] = arg(DNNL_ARG_DST_ITER, 0, &u.h);
-        args[8] = arg(DNNL_ARG_DST_ITER_C, 0, &u.h);
+        forward_args(args, &u, 0);
         args[9] = arg(DNNL_ARG_WORKSPACE, 0, ws);
         args[10] = arg(DNNL_ARG_DIFF_DST_LAYER, 0, &u.y);
         args[11] = arg(DNNL_ARG_DIFF_DST_ITER, 0, &u.h);

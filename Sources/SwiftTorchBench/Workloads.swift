@@ -103,18 +103,23 @@ private func makeConvFwdBwd(batch: Int, cin: Int, cout: Int, size: Int) -> () ->
     }
 }
 
-/// One SGD (momentum 0.9) step of a 784-256-256-10 ReLU MLP, batch 64, cross-entropy.
-private func makeMLPStep() -> () -> Void {
-    let model = Sequential(Linear(784, 256), ReLU(), Linear(256, 256), ReLU(), Linear(256, 10))
-    let opt = SGD(model.parameters(), lr: 0.01, momentum: 0.9)
-    let x = Tensor.randn([64, 784]), y = Tensor.randint(low: 0, high: 10, [64])
-    return {
+/// A training step: cross-entropy of `model(x)` against `y`, backward, optimizer step.
+private func classifierStep(_ model: Module, _ opt: Optimizer, _ x: Tensor, _ y: Tensor) -> () -> Void {
+    {
         let loss = F.crossEntropy(model(x), y)
         opt.zeroGrad()
         loss.backward()
         opt.step()
         blackHole(loss)
     }
+}
+
+/// One SGD (momentum 0.9) step of a 784-256-256-10 ReLU MLP, batch 64, cross-entropy.
+private func makeMLPStep() -> () -> Void {
+    let model = Sequential(Linear(784, 256), ReLU(), Linear(256, 256), ReLU(), Linear(256, 10))
+    let opt = SGD(model.parameters(), lr: 0.01, momentum: 0.9)
+    let x = Tensor.randn([64, 784]), y = Tensor.randint(low: 0, high: 10, [64])
+    return classifierStep(model, opt, x, y)
 }
 
 /// torchvision's BasicBlock: two 3x3 conv-BN pairs and a (projected) shortcut.
@@ -152,13 +157,7 @@ private func makeResNet18Step() -> () -> Void {
     let model = Sequential(layers)
     let opt = SGD(model.parameters(), lr: 0.01, momentum: 0.9, weightDecay: 5e-4)
     let x = Tensor.randn([32, 3, 32, 32]), y = Tensor.randint(low: 0, high: 10, [32])
-    return {
-        let loss = F.crossEntropy(model(x), y)
-        opt.zeroGrad()
-        loss.backward()
-        opt.step()
-        blackHole(loss)
-    }
+    return classifierStep(model, opt, x, y)
 }
 
 /// One epoch of a DataLoader over 10,000 MNIST-shaped uint8 images with random crop
@@ -195,13 +194,7 @@ private func makeDigitsCNNStep() -> () -> Void {
     let opt = Adam(model.parameters(), lr: 1e-3)
     let x = Tensor.rand([32, 1, 8, 8])
     let y = Tensor.randint(low: 0, high: 10, [32])
-    return {
-        let loss = F.crossEntropy(model(x), y)
-        opt.zeroGrad()
-        loss.backward()
-        opt.step()
-        blackHole(loss)
-    }
+    return classifierStep(model, opt, x, y)
 }
 
 /// LSTM (input 64, hidden 256, 1 layer), sequence 64, batch 32: forward, MSE-free

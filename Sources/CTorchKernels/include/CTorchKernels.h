@@ -106,10 +106,9 @@ int st_lstm_backward_f32(const st_lstm_geometry *g, const float *const *saved, v
 /// `seed`, four per block in order; with `as_mask`, out = u < keep ? scale : 0 (dropout's mask).
 void st_philox_uniform_f32(uint64_t seed, uint64_t offset, int64_t blocks, float *out, float keep, float scale, int as_mask);
 
-/// Batch-norm building blocks over n contiguous floats: sum of (x - mean)^2, sum of g * (x - mean),
-/// and out = ka * a + kb * b + k0 (a may be NULL).
-double st_sum_sq_dev_f32(const float *x, int64_t n, float mean);
-double st_sum_prod_dev_f32(const float *g, const float *x, int64_t n, float mean);
+/// Batch-norm building blocks over n contiguous floats: the sum of g * (x - mean) (of (x - mean)^2
+/// when g is NULL), and out = ka * a + kb * b + k0 (a may be NULL).
+double st_sum_dev_product_f32(const float *g, const float *x, int64_t n, float mean);
 void st_affine2_f32(const float *a, const float *b, int64_t n, float ka, float kb, float k0, float *out);
 
 #ifdef __cplusplus

@@ -59,7 +59,7 @@ extension CPUBackend {
                 for i in 0..<n { total += st_sum_f32(px + (i * c + ch) * s, Int64(s)) }
                 let mu = Float(total / count)
                 var squares = 0.0
-                for i in 0..<n { squares += st_sum_sq_dev_f32(px + (i * c + ch) * s, Int64(s), mu) }
+                for i in 0..<n { squares += st_sum_dev_product_f32(nil, px + (i * c + ch) * s, Int64(s), mu) }
                 pm[ch] = mu
                 pv[ch] = Float(squares / count)
             }
@@ -91,7 +91,7 @@ extension CPUBackend {
                 for i in 0..<n {
                     let off = (i * c + ch) * s
                     sg += st_sum_f32(pg + off, Int64(s))
-                    sgx += st_sum_prod_dev_f32(pg + off, px + off, Int64(s), pm[ch])
+                    sgx += st_sum_dev_product_f32(pg + off, px + off, Int64(s), pm[ch])
                 }
                 ps[ch] = Float(sg)
                 ps[c + ch] = Float(sgx)

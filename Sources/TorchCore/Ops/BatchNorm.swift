@@ -17,21 +17,8 @@ extension Tensor {
             guard numel > 0,
                   backend(for: device).batchNorm(x, weight: w, bias: b, eps: eps, into: out, mean: mean, variance: variance)
             else { return batchNormComposite(x, w, b, eps) }
-            var inputs = [x]
-            if let w { inputs.append(w) }
-            if let b { inputs.append(b) }
-            if needsGrad(inputs) {
-                let hasWeight = w != nil, hasBias = b != nil
-                record("NativeBatchNormBackward0", inputs: inputs, outputs: [out]) { _ in
-                    let saved = inputs.map { SavedTensor($0) }
-                    return { grads, node throws(TorchError) in
-                        var ts: [Tensor] = []
-                        for s in saved { ts.append(try s.unpack(node)) }
-                        let x = ts[0], w = hasWeight ? ts[1] : nil, b = hasBias ? ts[ts.count - 1] : nil
-                        let wants = node.nextEdges.map { $0 != nil }
-                        return batchNormBackward(grads[0]!, x, w, b, eps: eps, mean: mean, variance: variance, wants: wants)
-                    }
-                }
+            recordAffineNormalization("NativeBatchNormBackward0", x: x, weight: w, bias: b, output: out) { gy, x, w, b, wants in
+                batchNormBackward(gy, x, w, b, eps: eps, mean: mean, variance: variance, wants: wants)
             }
             return (out, mean, variance)
         }
@@ -50,21 +37,15 @@ func batchNormComposite(_ x: Tensor, _ weight: Tensor?, _ bias: Tensor?, _ eps: 
     return (out, mean.detach().reshape([-1]), variance.detach().reshape([-1]))
 }
 
-/// Gradients for [x, weight?, bias?]: fused when no graph is being built, else in
+/// Gradients for x, weight, bias: fused when no graph is being built, else in
 /// differentiable ops.
 func batchNormBackward(_ gy: Tensor, _ x: Tensor, _ w: Tensor?, _ b: Tensor?, eps: Double, mean: Tensor, variance: Tensor,
-                       wants: [Bool]) -> [Tensor?] {
-    let wIndex = w == nil ? nil : 1, bIndex = b == nil ? nil : (w == nil ? 1 : 2)
+                       wants: AffineWants) -> AffineGradients {
     if !GradMode.isEnabled {
-        let gx = wants[0] ? Tensor(uninitializedShape: x.shape, dtype: x.dtype, device: x.device) : nil
-        let gw = wIndex.map { wants[$0] } == true ? Tensor(uninitializedShape: w!.shape, dtype: w!.dtype, device: x.device) : nil
-        let gb = bIndex.map { wants[$0] } == true ? Tensor(uninitializedShape: b!.shape, dtype: b!.dtype, device: x.device) : nil
+        let g = AffineGradients(x: x, weight: w, bias: b, wants: wants)
         if backend(for: x.device).batchNormBackward(gy.contiguous(), x, mean: mean, variance: variance, weight: w, eps: eps,
-                                                    gradInput: gx, gradWeight: gw, gradBias: gb) {
-            var result: [Tensor?] = [gx]
-            if w != nil { result.append(gw) }
-            if b != nil { result.append(gb) }
-            return result
+                                                    gradInput: g.input, gradWeight: g.weight, gradBias: g.bias) {
+            return g
         }
     }
     let dims = [0] + Array(2..<x.rank)
@@ -74,11 +55,8 @@ func batchNormBackward(_ gy: Tensor, _ x: Tensor, _ w: Tensor?, _ b: Tensor?, ep
     let r = (x.variance(dims: dims, correction: 0, keepdim: true) + eps).rsqrt()
     let xhat = (x - mu) * r
     let g = w.map { gy * $0.reshape(channelShape) } ?? gy
-    var result: [Tensor?] = [nil]
-    if wants[0] {
-        result[0] = r * (g - g.mean(dims: dims, keepdim: true) - xhat * (g * xhat).mean(dims: dims, keepdim: true))
-    }
-    if let wIndex { result.append(wants[wIndex] ? (gy * xhat).sum(dims: dims) : nil) }
-    if let bIndex { result.append(wants[bIndex] ? gy.sum(dims: dims) : nil) }
-    return result
+    return AffineGradients(
+        input: wants.input ? r * (g - g.mean(dims: dims, keepdim: true) - xhat * (g * xhat).mean(dims: dims, keepdim: true)) : nil,
+        weight: wants.weight ? (gy * xhat).sum(dims: dims) : nil,
+        bias: wants.bias ? gy.sum(dims: dims) : nil)
 }
