@@ -119,3 +119,42 @@ struct DatasetFileTests {
         #expect(throws: TorchIOError.self) { try CIFAR10(root: dir, train: false) }
     }
 }
+
+/// The character corpus behind `swifttorch lm`.
+struct CharacterCorpusTests {
+    @Test func embeddedTextIsTheLicensedBook() throws {
+        let text = try CharacterCorpus.embeddedText()
+        #expect(text.utf8.count >= 100_000)
+        #expect(text.hasPrefix("Genesis 1\n\nIn the beginning God created the heaven and the earth."))
+        #expect(text.contains("Exodus 40"))
+    }
+
+    @Test func encodeDecodeAndSplit() throws {
+        let text = "hello, world\nhello again"
+        let corpus = try CharacterCorpus(text: text, validationFraction: 0.25)
+        let vocab = corpus.vocabulary
+        #expect(vocab.characters == Array(Set(text.unicodeScalars)).sorted { $0.value < $1.value })
+        #expect(vocab.decode(corpus.ids.toArray(Int64.self).map { Int($0) }) == text)
+        #expect(corpus.train.numel + corpus.validation.numel == text.unicodeScalars.count)
+        #expect(corpus.train.numel == Int(Double(text.unicodeScalars.count) * 0.75))
+        #expect(CharacterVocabulary(characters: Array(vocab.string.unicodeScalars)) == vocab)
+        do {
+            _ = try vocab.encode("hello!")
+            Issue.record("expected an error for a character outside the vocabulary")
+        } catch {
+            #expect("\(error)".contains("'!'"))
+        }
+    }
+
+    @Test func batchesPredictTheNextCharacter() throws {
+        let corpus = try CharacterCorpus(text: String(repeating: "abcdefghij", count: 20))
+        let (x, y) = CharacterCorpus.randomBatch(corpus.train, batchSize: 5, context: 7, generator: Generator(seed: 3))
+        #expect(x.shape == [5, 7] && y.shape == [5, 7])
+        let xs = x.toArray(Int64.self), ys = y.toArray(Int64.self)
+        for i in 0..<xs.count { #expect(ys[i] == (xs[i] + 1) % 10) }   // ids of a..j are 0..9
+        let batches = CharacterCorpus.sequentialBatches(corpus.validation, batchSize: 2, context: 4, maxBatches: 10)
+        #expect(batches.reduce(0) { $0 + $1.input.shape[0] } == (corpus.validation.numel - 1) / 4)
+        #expect(batches[0].input.toArray(Int64.self) == Array(corpus.validation.toArray(Int64.self)[0..<4])
+                + Array(corpus.validation.toArray(Int64.self)[4..<8]))
+    }
+}
