@@ -75,6 +75,10 @@ AVX512 static void binary_avx512(int kind, const float *a, int64_t sa, const flo
 
 void st_binary_f32(int kind, const float *a, int64_t sa, const float *b, int64_t sb, float *out, int64_t n) {
     if (n <= 0) return;
+    if (kind == ST_GELU_BACKWARD && sa == 1 && sb == 1) {
+        st_gelu_backward_f32(a, b, out, n);
+        return;
+    }
     if (kind <= ST_DIV && n >= 16 && st_has_avx512()) { binary_avx512(kind, a, sa, b, sb, out, n); return; }
     for (int64_t i = 0; i < n; i++) {
         float x = a[i * sa], y = b[i * sb];
@@ -85,6 +89,7 @@ void st_binary_f32(int kind, const float *a, int64_t sa, const float *b, int64_t
         case ST_DIV: out[i] = x / y; break;
         case ST_MAX: out[i] = (x != x || y != y) ? NAN : (x > y ? x : y); break;
         case ST_MIN: out[i] = (x != x || y != y) ? NAN : (x < y ? x : y); break;
+        case ST_GELU_BACKWARD: st_gelu_backward_f32(&x, &y, out + i, 1); break;
         }
     }
 }
@@ -120,6 +125,10 @@ AVX512 static void unary_avx512(int kind, const float *x, float *out, int64_t n)
 }
 
 int st_unary_f32(int kind, const float *x, float *out, int64_t n) {
+    if (kind == ST_GELU) {
+        st_gelu_f32(x, out, n);
+        return 1;
+    }
     if (kind == ST_LOG) return 0;
     if (!st_has_avx512()) return 0;
     unary_avx512(kind, x, out, n);

@@ -22,13 +22,14 @@ int st_has_avx512(void);
 
 /// Contiguous float32 binary kernels: out[i] = a[i] op b[i]. `sa`/`sb` are 0 or 1
 /// (0 broadcasts a single value).
-typedef enum { ST_ADD = 0, ST_SUB = 1, ST_MUL = 2, ST_DIV = 3, ST_MAX = 4, ST_MIN = 5 } st_binary_kind;
+/// ST_GELU_BACKWARD: a is the upstream gradient, b the GELU input.
+typedef enum { ST_ADD = 0, ST_SUB = 1, ST_MUL = 2, ST_DIV = 3, ST_MAX = 4, ST_MIN = 5, ST_GELU_BACKWARD = 6 } st_binary_kind;
 void st_binary_f32(int kind, const float *a, int64_t sa, const float *b, int64_t sb, float *out, int64_t n);
 
 /// Contiguous float32 unary kernels.
 typedef enum {
     ST_EXP = 0, ST_LOG = 1, ST_TANH = 2, ST_SIGMOID = 3, ST_RELU = 4, ST_NEG = 5,
-    ST_SQRT = 6, ST_ABS = 7, ST_RECIPROCAL = 8, ST_SQUARE = 9, ST_RSQRT = 10
+    ST_SQRT = 6, ST_ABS = 7, ST_RECIPROCAL = 8, ST_SQUARE = 9, ST_RSQRT = 10, ST_GELU = 11
 } st_unary_kind;
 /// Returns 0 when the kind has no fast kernel (the caller then uses its generic loop).
 int st_unary_f32(int kind, const float *x, float *out, int64_t n);

@@ -7,11 +7,6 @@ import RealModule
 extension CPUBackend {
     /// out = op(a, b): `a` and `b` are already broadcast to out's shape and hold the compute dtype.
     func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor) throws(TorchError) {
-        if op == .geluBackward, a.dtype == .float32, a.isContiguous, b.isContiguous, out.isContiguous {
-            let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self), po = out.pointer(as: Float.self)
-            Threading.parallelFor(out.numel) { s, e in st_gelu_backward_f32(pa + s, pb + s, po + s, Int64(e - s)) }
-            return
-        }
         if a.dtype == .float32, out.dtype == .float32, out.isContiguous, let kind = fastBinaryKind(op),
            let sa = flatStride(a), let sb = flatStride(b) {
             // flat operands need no loop plan (tiny ops are dominated by bookkeeping)
@@ -63,6 +58,7 @@ extension CPUBackend {
         case .sub: return Int32(ST_SUB.rawValue)
         case .mul: return Int32(ST_MUL.rawValue)
         case .div: return Int32(ST_DIV.rawValue)
+        case .geluBackward: return Int32(ST_GELU_BACKWARD.rawValue)
         default: return nil
         }
     }

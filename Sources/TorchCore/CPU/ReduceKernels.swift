@@ -12,28 +12,26 @@ extension CPUBackend {
             reduceFloat32Rows(op, x, rows: out.numel, into: out)
             return
         }
-        if x.dtype == .float32 && x.isContiguous && op == .sum, out.numel > 0, !isLeading(dims),
-           let (outer, inner) = outerAndInner(dims, shape: x.shape), inner > 1 {
-            // sums over leading and trailing dims around kept middle ones: a per-channel
-            // statistic of [N, C, H, W] (batch norm)
-            let channels = out.numel
+        if x.dtype == .float32 && x.isContiguous && op == .sum, out.numel > 0,
+           let (outer, inner) = outerAndInner(dims, shape: x.shape) {
+            let kept = out.numel
             let px = x.pointer(as: Float.self), po = out.pointer(as: Float.self)
-            Threading.parallelFor(channels, grain: Swift.max(1, Threading.grainSize / Swift.max(outer * inner, 1))) { s, e in
-                for c in s..<e {
-                    var total = 0.0
-                    for a in 0..<outer { total += st_sum_f32(px + (a * channels + c) * inner, Int64(inner)) }
-                    po[c] = Float(total)
+            if inner == 1 {
+                // column sums: the gradient of a bias broadcast over rows
+                let grain = Swift.max(16, Threading.grainSize / Swift.max(outer, 1) / 16 * 16)
+                Threading.parallelFor(kept, grain: grain) { s, e in
+                    st_colsum_f32(px + s, Int64(outer), Int64(e - s), Int64(kept), po + s)
                 }
-            }
-            return
-        }
-        if x.dtype == .float32 && x.isContiguous && op == .sum && isLeading(dims), out.numel > 0 {
-            // column sums: the gradient of a bias broadcast over rows
-            let cols = out.numel, rows = x.numel / cols
-            let px = x.pointer(as: Float.self), po = out.pointer(as: Float.self)
-            let grain = Swift.max(16, Threading.grainSize / Swift.max(rows, 1) / 16 * 16)
-            Threading.parallelFor(cols, grain: grain) { s, e in
-                st_colsum_f32(px + s, Int64(rows), Int64(e - s), Int64(cols), po + s)
+            } else {
+                // sums over leading and trailing dims around kept middle ones: a
+                // per-channel statistic of [N, C, H, W] (batch norm)
+                Threading.parallelFor(kept, grain: Swift.max(1, Threading.grainSize / Swift.max(outer * inner, 1))) { s, e in
+                    for c in s..<e {
+                        var total = 0.0
+                        for a in 0..<outer { total += st_sum_f32(px + (a * kept + c) * inner, Int64(inner)) }
+                        po[c] = Float(total)
+                    }
+                }
             }
             return
         }
@@ -65,10 +63,6 @@ extension CPUBackend {
         while trail > lead && reduced.contains(trail - 1) { trail -= 1 }
         guard trail > lead, (lead..<trail).allSatisfy({ !reduced.contains($0) }) else { return nil }
         return (shape[0..<lead].reduce(1, *), shape[trail...].reduce(1, *))
-    }
-
-    private func isLeading(_ dims: [Int]) -> Bool {
-        dims.sorted() == Array(0..<dims.count)
     }
 
     private func isTrailing(_ dims: [Int], rank: Int) -> Bool {

@@ -4,11 +4,6 @@ import RealModule
 extension CPUBackend {
     /// out = op(x); `x` already has the compute dtype, `out` the result dtype.
     func unary(_ op: UnaryOp, _ x: Tensor, _ out: Tensor) throws(TorchError) {
-        if op == .gelu, x.dtype == .float32, out.dtype == .float32, x.isContiguous, out.isContiguous {
-            let px = x.pointer(as: Float.self), po = out.pointer(as: Float.self)
-            Threading.parallelFor(x.numel) { s, e in st_gelu_f32(px + s, po + s, Int64(e - s)) }
-            return
-        }
         if x.dtype == .float32, out.dtype == .float32, x.isContiguous, out.isContiguous,
            let kind = op.fastKernel, st_has_avx512() != 0 {
             let px = SendablePointer(raw: UnsafeMutableRawPointer(x.pointer(as: Float.self)))

@@ -81,6 +81,7 @@ public enum UnaryOp: Sendable {
         case .reciprocal: return Int32(ST_RECIPROCAL.rawValue)
         case .square: return Int32(ST_SQUARE.rawValue)
         case .rsqrt: return Int32(ST_RSQRT.rawValue)
+        case .gelu: return Int32(ST_GELU.rawValue)
         default: return nil
         }
     }

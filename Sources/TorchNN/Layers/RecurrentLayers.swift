@@ -4,7 +4,6 @@ import TorchCore
 /// differentiable tensor ops.
 enum RecurrentMath {
     /// LSTM step from the summed gate pre-activations [B, 4H] (order i, f, g, o).
-    static func lstm(_ gates: Tensor, _ c: Tensor) -> (h: Tensor, c: Tensor) { lstmCell(gates: gates, c: c) }
 
     /// GRU step (gate order r, z, n): `gi` = W_i x + b_i, `gh` = W_h h + b_h, so
     /// n = tanh(W_in x + b_in + r * (W_hn h + b_hn)) and h' = (1 - z) * n + z * h.
@@ -139,7 +138,7 @@ public class RNNBase: Module {
             case .rnnTanh, .rnnRelu:
                 return (RecurrentMath.activation(x + h.matmul(whhT), relu: relu), nil)
             case .lstm:
-                let (h2, c2) = RecurrentMath.lstm(x + h.matmul(whhT), c!)
+                let (h2, c2) = lstmCell(gates: x + h.matmul(whhT), c: c!)
                 return (whrT.map { h2.matmul($0) } ?? h2, c2)
             case .gru:
                 var gh = h.matmul(whhT)
@@ -231,6 +230,9 @@ public class RNNBase: Module {
         guard let first = batchSizes.first, batchSizes.allSatisfy({ $0 == first }) else { return nil }
         return batchSizes.count
     }
+
+    /// The output sequence only (for use in containers).
+    public override func forward(_ input: Tensor) -> Tensor { runPadded(input, h0: nil, c0: nil).output }
 
     func checkDType(_ input: Tensor) -> Bool {
         guard let w = flatWeights.first?.1.wrappedValue else { return false }
@@ -367,21 +369,6 @@ public final class RNN: RNNBase {
                    bidirectional: bidirectional, projSize: 0, dtype: dtype)
     }
 
-    /// Returns the output [T, B, D*H] (batch-first or unbatched like the input) and
-    /// h_n [L*D, B, H].
-    public func callAsFunction(_ input: Tensor, _ h0: Tensor? = nil) -> (output: Tensor, h: Tensor) {
-        let r = runPadded(input, h0: h0, c0: nil)
-        return (r.output, r.h)
-    }
-
-    /// Packed input: a packed output and h_n at each sequence's last step.
-    public func callAsFunction(_ input: PackedSequence, _ h0: Tensor? = nil) -> (output: PackedSequence, h: Tensor) {
-        let r = runPackedInput(input, h0: h0, c0: nil)
-        return (r.output, r.h)
-    }
-
-    /// The output sequence only (for use in containers).
-    public override func forward(_ input: Tensor) -> Tensor { runPadded(input, h0: nil, c0: nil).output }
 
     public override var extraDescription: String {
         super.extraDescription + (nonlinearity != "tanh" ? ", nonlinearity=\(nonlinearity)" : "")
@@ -409,7 +396,6 @@ public final class LSTM: RNNBase {
         return (r.output, r.h, r.c ?? Tensor.empty([0]))
     }
 
-    public override func forward(_ input: Tensor) -> Tensor { runPadded(input, h0: nil, c0: nil).output }
 }
 
 /// Gated recurrent unit (`nn.GRU`), gates r, z, n with PyTorch's
@@ -421,17 +407,27 @@ public final class GRU: RNNBase {
                    batchFirst: batchFirst, dropout: dropout, bidirectional: bidirectional, projSize: 0, dtype: dtype)
     }
 
+}
+
+/// `RNN` and `GRU`: recurrences whose only state is h.
+public protocol HiddenStateRecurrence: RNNBase {}
+
+extension RNN: HiddenStateRecurrence {}
+extension GRU: HiddenStateRecurrence {}
+
+extension HiddenStateRecurrence {
+    /// Returns the output [T, B, D*H] (batch-first or unbatched like the input) and
+    /// h_n [L*D, B, H].
     public func callAsFunction(_ input: Tensor, _ h0: Tensor? = nil) -> (output: Tensor, h: Tensor) {
         let r = runPadded(input, h0: h0, c0: nil)
         return (r.output, r.h)
     }
 
+    /// Packed input: a packed output and h_n at each sequence's last step.
     public func callAsFunction(_ input: PackedSequence, _ h0: Tensor? = nil) -> (output: PackedSequence, h: Tensor) {
         let r = runPackedInput(input, h0: h0, c0: nil)
         return (r.output, r.h)
     }
-
-    public override func forward(_ input: Tensor) -> Tensor { runPadded(input, h0: nil, c0: nil).output }
 }
 
 // MARK: - Cells
@@ -538,7 +534,7 @@ public final class LSTMCell: RNNCellBase {
     /// (h', c') from input [B, I] (or [I]) and (h, c) (zeros when nil).
     public func callAsFunction(_ input: Tensor, _ state: (h: Tensor, c: Tensor)? = nil) -> (h: Tensor, c: Tensor) {
         guard let p = prepare(input, [state?.h, state?.c]) else { return (Tensor.empty([0]), Tensor.empty([0])) }
-        let (h, c) = RecurrentMath.lstm(inputGates(p.x) + hiddenGates(p.states[0]), p.states[1])
+        let (h, c) = lstmCell(gates: inputGates(p.x) + hiddenGates(p.states[0]), c: p.states[1])
         return p.unbatched ? (h.squeeze(0), c.squeeze(0)) : (h, c)
     }
 
