@@ -23,7 +23,7 @@ struct SamplingOptions: ParsableArguments {
         if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
     }
 
-    func sample(_ model: CharacterModel, _ vocabulary: CharacterVocabulary) throws -> String {
+    func sample(_ model: any CharacterModel, _ vocabulary: CharacterVocabulary) throws -> String {
         try sampleText(model, vocabulary: vocabulary, prompt: prompt, length: length, temperature: temperature, topK: topK,
                        generator: Generator(seed: sampleSeed))
     }

@@ -36,21 +36,21 @@ struct LanguageModelConfig {
                   width: width, layers: layers, heads: heads, dropout: dropout)
     }
 
-    func makeModel() -> CharacterModel {
+    func makeModel() -> any CharacterModel {
         kind == "lstm" ? CharLSTM(self) : CharGPT(self)
     }
 }
 
 /// A next-character model: ids [B, T] -> logits [B, T, vocabulary].
-class CharacterModel: Module {
-    func logits(_ ids: Tensor) -> Tensor { fatalError("subclass") }
-    /// Logits for the character after `ids` [1, T] (the model keeps no state between calls).
-    func nextLogits(_ ids: [Int64]) -> Tensor { fatalError("subclass") }
+protocol CharacterModel: Module {
+    func logits(_ ids: Tensor) -> Tensor
+    /// Logits for the character after `ids` (the model keeps no state between calls).
+    func nextLogits(_ ids: [Int64]) -> Tensor
 }
 
 /// GPT-style decoder: token and position embeddings, pre-norm causal Transformer
 /// blocks (GELU), a final LayerNorm and a linear head.
-final class CharGPT: CharacterModel {
+final class CharGPT: Module, CharacterModel {
     let tokenEmbedding: Embedding
     let positionEmbedding: Embedding
     let blocks: TransformerEncoder
@@ -71,21 +71,21 @@ final class CharGPT: CharacterModel {
         super.init()
     }
 
-    override func logits(_ ids: Tensor) -> Tensor {
+    func logits(_ ids: Tensor) -> Tensor {
         let t = ids.shape[1]
         let h = tokenEmbedding(ids) + positionEmbedding(Tensor.arange(0, .int(Int64(t))))
         let m = t == context ? mask : mask[0..<t, 0..<t]
         return head(blocks(h, mask: m, isCausal: true))
     }
 
-    override func nextLogits(_ ids: [Int64]) -> Tensor {
+    func nextLogits(_ ids: [Int64]) -> Tensor {
         let window = Array(ids.suffix(context))
         return logits(Tensor(window, shape: [1, window.count]))[0, window.count - 1]
     }
 }
 
 /// Embedding, a stacked LSTM and a linear head.
-final class CharLSTM: CharacterModel {
+final class CharLSTM: Module, CharacterModel {
     let embedding: Embedding
     let lstm: LSTM
     let head: Linear
@@ -97,16 +97,16 @@ final class CharLSTM: CharacterModel {
         super.init()
     }
 
-    override func logits(_ ids: Tensor) -> Tensor { head(lstm(embedding(ids)).output) }
+    func logits(_ ids: Tensor) -> Tensor { head(lstm(embedding(ids)).output) }
 
-    override func nextLogits(_ ids: [Int64]) -> Tensor {
+    func nextLogits(_ ids: [Int64]) -> Tensor {
         logits(Tensor(ids, shape: [1, ids.count]))[0, ids.count - 1]
     }
 }
 
 /// Samples `length` characters after `prompt`: logits / temperature, restricted to the
 /// `topK` most likely characters when given.
-func sampleText(_ model: CharacterModel, vocabulary: CharacterVocabulary, prompt: String, length: Int,
+func sampleText(_ model: any CharacterModel, vocabulary: CharacterVocabulary, prompt: String, length: Int,
                 temperature: Double, topK: Int?, generator: Generator) throws -> String {
     model.eval()
     defer { model.train() }
@@ -128,7 +128,7 @@ func sampleText(_ model: CharacterModel, vocabulary: CharacterVocabulary, prompt
 }
 
 /// Mean cross-entropy (nats per character) over `batches`.
-func meanLoss(_ model: CharacterModel, _ batches: [(input: Tensor, target: Tensor)], vocabulary: Int) -> Double {
+func meanLoss(_ model: any CharacterModel, _ batches: [(input: Tensor, target: Tensor)], vocabulary: Int) -> Double {
     model.eval()
     defer { model.train() }
     return withNoGrad {
