@@ -53,7 +53,7 @@ public func lstmLayer(_ x: Tensor, h0: Tensor, c0: Tensor, weightIH: Tensor, wei
             record("MkldnnRnnLayerBackward0", inputs: inputs, outputs: [y, hn, cn]) { node in
                 let sIn = inputs.map { SavedTensor($0) }
                 let sOut = [y, hn, cn].map { SavedTensor(output: $0, of: node) }
-                let bias = saved[5], ws = workspace!
+                let ws = workspace!
                 return { grads, node throws(TorchError) in
                     var ins: [Tensor] = [], outs: [Tensor] = []
                     for s in sIn { ins.append(try s.unpack(node)) }
@@ -63,12 +63,9 @@ public func lstmLayer(_ x: Tensor, h0: Tensor, c0: Tensor, weightIH: Tensor, wei
                         return lstmLayerGraphBackward(ins, grads, wants: wants, reverse: reverse)
                     }
                     let gOut = zip(grads, outs).map { g, o in g?.contiguous() ?? o.zerosLike() }
-                    let gIn = [ins[0], ins[1], ins[2], ins[3], ins[4], bias].map {
-                        Tensor(uninitializedShape: $0.shape, dtype: $0.dtype, device: $0.device)
-                    }
-                    let forward = [ins[0].contiguous(), ins[1].contiguous(), ins[2].contiguous(), ins[3].contiguous(),
-                                   ins[4].contiguous(), bias] + outs
-                    guard backend(for: ins[0].device).lstmLayerBackward(g, saved: forward, workspace: ws, outputGrads: gOut, inputGrads: gIn) else {
+                    // the contiguous forward operands (checked unchanged by the unpacking above)
+                    let gIn = saved.map { Tensor(uninitializedShape: $0.shape, dtype: $0.dtype, device: $0.device) }
+                    guard backend(for: ins[0].device).lstmLayerBackward(g, saved: saved + outs, workspace: ws, outputGrads: gOut, inputGrads: gIn) else {
                         return lstmLayerGraphBackward(ins, grads, wants: wants, reverse: reverse)
                     }
                     var result: [Tensor?] = Array(gIn[0..<5])
