@@ -31,6 +31,8 @@ public final class Tensor: @unchecked Sendable {
         self.dtype = dtype
     }
 
+    deinit { extra?.accumulatorNode?.variable = nil }
+
     /// A new contiguous tensor with uninitialised memory.
     init(uninitializedShape shape: [Int], dtype: DType, device: Device = .cpu) {
         let n = shapeNumel(shape)
@@ -89,10 +91,9 @@ public final class Tensor: @unchecked Sendable {
 /// Rarely used per-tensor state, kept out of line so plain tensors stay small.
 final class TensorExtra {
     var retainsGrad = false
-    var hooks: [(Tensor) -> Tensor?] = []
     var postAccumulateHooks: [(Tensor) -> Void] = []
     var name: String?
-    unowned(unsafe) var accumulatorNode: AccumulateGrad?
+    var accumulatorNode: AccumulateGrad?
 }
 
 @inline(__always)

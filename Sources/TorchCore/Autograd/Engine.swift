@@ -116,7 +116,7 @@ enum Engine {
                         }
                     }
                 }
-                for hook in node.postHooks { hook(results, grads) }
+                for hook in node.hooks?.postHooks ?? [] { hook(results, grads) }
             }
             for (i, e) in node.nextEdges.enumerated() {
                 guard let e else { continue }
@@ -139,12 +139,13 @@ enum Engine {
     }
 
     static func runPreHooks(_ node: Node, _ grads: inout [Tensor?]) throws(TorchError) {
-        for (nr, hooks) in node.preHooks {
+        guard let nodeHooks = node.hooks else { return }
+        for (nr, hooks) in nodeHooks.preHooks {
             guard nr < grads.count, var g = grads[nr] else { continue }
             for hook in hooks { if let r = hook(g) { g = r } }
             grads[nr] = g
         }
-        for (nr, weak) in node.retainedGrads {
+        for (nr, weak) in nodeHooks.retainedGrads {
             guard nr < grads.count, let g = grads[nr], let t = weak.tensor else { continue }
             if let existing = t.gradStorage {
                 t.gradStorage = try binaryOp(.add, existing, g)

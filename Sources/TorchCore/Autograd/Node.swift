@@ -21,10 +21,8 @@ public class Node: CustomStringConvertible {
     var backward: BackwardFunction?
     var released = false
     let sequenceNr: Int
-    /// Hooks on the gradient of each forward output (tensor hooks, retain_grad).
-    var preHooks: [Int: [(Tensor) -> Tensor?]] = [:]
-    var retainedGrads: [Int: WeakTensor] = [:]
-    var postHooks: [([Tensor?], [Tensor?]) -> Void] = []
+    /// Hooks, rare enough to live out of line (a node without hooks releases nothing for them).
+    var hooks: NodeHooks?
 
     nonisolated(unsafe) static var sequenceCounter = 0
 
@@ -56,8 +54,23 @@ public class Node: CustomStringConvertible {
     /// Registers a hook called with the gradients after the node ran
     /// (`(gradInputs, gradOutputs)`).
     public func registerHook(_ hook: @escaping ([Tensor?], [Tensor?]) -> Void) {
-        postHooks.append(hook)
+        hooks = hooks ?? NodeHooks()
+        hooks!.postHooks.append(hook)
     }
+
+    /// Adds a hook on the gradient of forward output `outputNr`.
+    func addPreHook(_ hook: @escaping (Tensor) -> Tensor?, outputNr: Int) {
+        hooks = hooks ?? NodeHooks()
+        hooks!.preHooks[outputNr, default: []].append(hook)
+    }
+}
+
+/// Hooks on the gradient of each forward output (tensor hooks, retain_grad) and on the
+/// node's results.
+struct NodeHooks {
+    var preHooks: [Int: [(Tensor) -> Tensor?]] = [:]
+    var retainedGrads: [Int: WeakTensor] = [:]
+    var postHooks: [([Tensor?], [Tensor?]) -> Void] = []
 }
 
 /// Shape and dtype of each forward output; one output needs no array.
@@ -81,20 +94,20 @@ enum OutputMeta {
 }
 
 /// The node that adds a leaf's incoming gradient into its `.grad`.
-/// Holds its leaf strongly, like PyTorch's AccumulateGrad (the leaf refers back to
-/// it only weakly), so leaves carry no weak references on the hot path.
+/// Unlike PyTorch's, which graphs create anew and which keeps its leaf alive, it
+/// lives as long as its leaf (recording an op on a leaf allocates no node for it),
+/// and the leaf's deinit clears `variable`: gradients that arrive after the leaf
+/// died have nowhere to go, as nobody can read them.
 final class AccumulateGrad: Node {
-    let variable: Tensor
+    unowned(unsafe) var variable: Tensor?
 
     init(variable: Tensor) {
         self.variable = variable
         super.init(name: "AccumulateGrad", nextEdges: [], outputMeta: .single(variable.shape, variable.dtype), backward: nil)
     }
 
-    deinit { variable.extra?.accumulatorNode = nil }
-
     override func apply(_ grads: [Tensor?]) throws(TorchError) -> [Tensor?] {
-        guard let g = grads.first ?? nil else { return [] }
+        guard let g = grads.first ?? nil, let variable else { return [] }
         variable.accumulateGrad(g)
         return []
     }

@@ -23,12 +23,33 @@ func record(_ name: String, inputs: [Tensor], outputs: [Tensor], _ makeBackward:
     let meta: OutputMeta = outputs.count == 1 ? .single(outputs[0].shape, outputs[0].dtype)
                                               : .many(outputs.map { ($0.shape, $0.dtype) })
     let node = Node(name: name, nextEdges: edges, outputMeta: meta, backward: nil)
-    for (i, o) in outputs.enumerated() where o.dtype.isFloatingPoint {
-        o.requiresGradFlag = true
-        o.gradFn = node
-        o.outputNr = i
-    }
+    for (i, o) in outputs.enumerated() { attach(node, to: o, outputNr: i) }
     node.backward = makeBackward(node)
+}
+
+/// `record` for the most common shapes of op, one or two inputs and one output,
+/// without the temporary arrays.
+func record(_ name: String, input: Tensor, output: Tensor, _ makeBackward: (Node) -> BackwardFunction) {
+    let node = Node(name: name, nextEdges: [input.requiresGradFlag ? input.gradientEdge() : nil],
+                    outputMeta: .single(output.shape, output.dtype), backward: nil)
+    attach(node, to: output, outputNr: 0)
+    node.backward = makeBackward(node)
+}
+
+func record(_ name: String, inputs a: Tensor, _ b: Tensor, output: Tensor, _ makeBackward: (Node) -> BackwardFunction) {
+    let node = Node(name: name, nextEdges: [a.requiresGradFlag ? a.gradientEdge() : nil,
+                                            b.requiresGradFlag ? b.gradientEdge() : nil],
+                    outputMeta: .single(output.shape, output.dtype), backward: nil)
+    attach(node, to: output, outputNr: 0)
+    node.backward = makeBackward(node)
+}
+
+@inline(__always)
+private func attach(_ node: Node, to output: Tensor, outputNr: Int) {
+    guard output.dtype.isFloatingPoint else { return }
+    output.requiresGradFlag = true
+    output.gradFn = node
+    output.outputNr = outputNr
 }
 
 /// Reduces a broadcast gradient back to `shape` and casts it to `dtype`.

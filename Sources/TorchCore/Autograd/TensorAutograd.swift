@@ -48,7 +48,8 @@ extension Tensor {
             guard requiresGrad else { throw TorchError("can't retain_grad on Tensor that has requires_grad=False") }
             if isLeaf || retainsGrad { return }
             extraState.retainsGrad = true
-            gradFn!.retainedGrads[outputNr] = WeakTensor(self)
+            gradFn!.hooks = gradFn!.hooks ?? NodeHooks()
+            gradFn!.hooks!.retainedGrads[outputNr] = WeakTensor(self)
         }
     }
 
@@ -58,10 +59,9 @@ extension Tensor {
         run { () throws(TorchError) -> Void in
             guard requiresGrad else { throw TorchError("cannot register a hook on a tensor that doesn't require gradient") }
             if let fn = gradFn {
-                fn.preHooks[outputNr, default: []].append(hook)
+                fn.addPreHook(hook, outputNr: outputNr)
             } else {
-                extraState.hooks.append(hook)
-                extra?.accumulatorNode?.preHooks[0, default: []].append(hook)
+                gradAccumulator().addPreHook(hook, outputNr: 0)
             }
         }
     }
@@ -74,13 +74,10 @@ extension Tensor {
         return Edge(node: gradAccumulator(), inputNr: 0)
     }
 
-    /// The leaf's AccumulateGrad, shared by every use while a graph holds it. The
-    /// leaf's pointer to it is cleared by the node's deinit, so it needs no weak
-    /// reference (those put every retain of the node on a slow path).
+    /// The leaf's AccumulateGrad, made on first use and kept for the leaf's lifetime.
     func gradAccumulator() -> AccumulateGrad {
         if let cached = extra?.accumulatorNode { return cached }
         let node = AccumulateGrad(variable: self)
-        if let hooks = extra?.hooks, !hooks.isEmpty { node.preHooks[0] = hooks }
         extraState.accumulatorNode = node
         return node
     }

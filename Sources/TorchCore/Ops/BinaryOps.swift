@@ -177,7 +177,7 @@ func binaryOp(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws(TorchError) -> Te
     try backend(for: a.device).binary(op, ca.shape == shape ? ca : ca.expandedView(to: shape),
                                       cb.shape == shape ? cb : cb.expandedView(to: shape), out)
     if op.isDifferentiable && needsGrad(a, b) && outType.isFloatingPoint {
-        record(op.nodeName, inputs: [a, b], outputs: [out]) { node in
+        record(op.nodeName, inputs: a, b, output: out) { node in
             let sa = op.savesInputs ? SavedTensor(a) : nil
             let sb = op.savesInputs ? SavedTensor(b) : nil
             let aShape = a.shape, bShape = b.shape, aType = a.dtype, bType = b.dtype

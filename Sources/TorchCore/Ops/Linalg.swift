@@ -7,7 +7,7 @@ func bmmOp(_ a: Tensor, _ b: Tensor, name: String = "BmmBackward0") throws(Torch
     if needsGrad(a, b) {
         let sa = SavedTensor(a), sb = SavedTensor(b)
         let aNeeds = a.requiresGradFlag, bNeeds = b.requiresGradFlag
-        record(name, inputs: [a, b], outputs: [out]) { node in
+        record(name, inputs: a, b, output: out) { node in
             { grads, node throws(TorchError) in
                 let g = grads[0]!
                 let av = try sa.unpack(node), bv = try sb.unpack(node)

@@ -175,7 +175,7 @@ func unaryOp(_ op: UnaryOp, _ x: Tensor) throws(TorchError) -> Tensor {
                              : Tensor(uninitializedShape: x.shape, dtype: outType, device: x.device)
     try backend(for: x.device).unary(op, input, out)
     if op.isDifferentiable && x.requiresGrad && GradMode.isEnabled {
-        record(op.nodeName, inputs: [x], outputs: [out]) { node in
+        record(op.nodeName, input: x, output: out) { node in
             let sx = op.savesInput ? SavedTensor(x) : nil
             let sy = op.savesOutput ? SavedTensor(output: out, of: node) : nil
             return { grads, node throws(TorchError) in

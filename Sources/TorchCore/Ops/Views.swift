@@ -7,7 +7,7 @@ func makeView(_ x: Tensor, shape: [Int], strides: [Int], offset: Int, name: Stri
     let v = Tensor(storage: x.storage, shape: shape, strides: strides, offset: offset, dtype: x.dtype)
     v.base = x.base ?? x
     if needsGrad(x) {
-        record(name, inputs: [x], outputs: [v]) { _ in { grads, node throws(TorchError) in [backward(grads[0]!)] } }
+        record(name, input: x, output: v) { _ in { grads, node throws(TorchError) in [backward(grads[0]!)] } }
     }
     return v
 }
