@@ -207,6 +207,35 @@ struct GraphLifetimeTests {
         }
         #expect(expNode == nil && mulNode == nil && saved == nil)
     }
+
+    @Test func leavesAndTheirAccumulatorsAreFreed() {
+        weak var leaf: Tensor?
+        weak var accumulator: Node?
+        do {
+            let x = Tensor([1.0, 2.0], requiresGrad: true)
+            let y = x * 2
+            leaf = x
+            accumulator = y.gradFn!.nextEdges[0]!.node
+            #expect(accumulator?.name == "AccumulateGrad")
+        }
+        #expect(leaf == nil && accumulator == nil)
+    }
+
+    @Test func backwardAfterTheLeafDiedStillRuns() {
+        let z = Tensor([3.0, 4.0], requiresGrad: true)
+        var y: Tensor! = nil
+        weak var leaf: Tensor?
+        do {
+            let x = Tensor([1.0, 2.0], requiresGrad: true)
+            y = (x + z).sum()
+            y.backward(retainGraph: true)
+            #expect(x.grad!.toArray(Double.self) == [1, 1])
+            leaf = x
+        }
+        #expect(leaf == nil)          // add saves no inputs: the graph does not keep x alive
+        y.backward()                  // x's accumulator drops its gradient; z still gets its own
+        #expect(z.grad!.toArray(Double.self) == [2, 2])
+    }
 }
 
 struct LeafHookTests {
@@ -215,7 +244,7 @@ struct LeafHookTests {
         var calls = 0
         x.registerHook { g in calls += 1; return g * 10 }
         (x * 2).sum().backward()
-        (x * 3).sum().backward()   // a new graph, a new accumulator: the hook still applies
+        (x * 3).sum().backward()   // a new graph: the hook still applies
         #expect(calls == 2)
         #expect(x.grad!.toArray(Double.self) == [50, 50])
     }
