@@ -64,6 +64,14 @@ public protocol Backend: AnyObject {
     /// Its gradients, into whichever of gradInput / gradWeight / gradBias are given.
     func batchNormBackward(_ gy: Tensor, _ x: Tensor, mean: Tensor, variance: Tensor, weight: Tensor?, eps: Double,
                            gradInput: Tensor?, gradWeight: Tensor?, gradBias: Tensor?) -> Bool
+    /// Fused `nll_loss` of contiguous [N, C, inner] log-probabilities and int64 targets
+    /// [N, inner] (in range or ignored): the loss per target, or reduced, and the total
+    /// weight of the targets that count; false where the backend has none.
+    func nllLoss(_ x: Tensor, target: Tensor, weight: Tensor?, ignoreIndex: Int, classes: Int, inner: Int,
+                 reduction: Reduction, into out: Tensor, totalWeight: Tensor) -> Bool
+    /// Its input gradient, into a zero-filled contiguous tensor.
+    func nllLossBackward(_ g: Tensor, target: Tensor, weight: Tensor?, ignoreIndex: Int, classes: Int, inner: Int,
+                         reduction: Reduction, totalWeight: Tensor, into gradInput: Tensor) -> Bool
     func convolution2dBackwardWeight(_ gy: Tensor, input x: Tensor, window: Window2d, groups: Int, into gw: Tensor, bias gb: Tensor?) -> Bool
 }
 

@@ -238,6 +238,38 @@ struct GraphLifetimeTests {
     }
 }
 
+struct GradientStealingTests {
+    @Test func aFreshContiguousGradientBecomesTheLeafsGrad() {
+        let x = Tensor([1.0, 2.0, 3.0], requiresGrad: true)
+        let c = Tensor([4.0, 5.0, 6.0])
+        let y = x * c
+        var produced: ObjectIdentifier?
+        y.gradFn!.registerHook { inputs, _ in produced = inputs[0].map(ObjectIdentifier.init) }
+        y.backward(gradient: Tensor([1.0, 1.0, 1.0]))
+        #expect(x.grad!.toArray(Double.self) == [4, 5, 6])
+        #expect(produced != nil && produced == ObjectIdentifier(x.grad!))   // taken, not copied
+    }
+
+    @Test func aGradientSharedByTwoLeavesIsCopied() {
+        let a = Tensor([1.0, 2.0], requiresGrad: true)
+        let b = Tensor([3.0, 4.0], requiresGrad: true)
+        ((a + b) * Tensor([2.0, 3.0])).backward(gradient: Tensor([1.0, 1.0]))
+        #expect(a.grad!.toArray(Double.self) == [2, 3])
+        withNoGrad { a.grad!.mul_(10) }
+        #expect(b.grad!.toArray(Double.self) == [2, 3])
+        #expect(a.grad!.toArray(Double.self) == [20, 30])
+    }
+
+    @Test func aGradientTheCallerHoldsIsCopied() {
+        let x = Tensor([1.0, 2.0], requiresGrad: true)
+        let g = Tensor([5.0, 6.0])
+        x.backward(gradient: g)
+        withNoGrad { x.grad!.mul_(2) }
+        #expect(g.toArray(Double.self) == [5, 6])
+        #expect(x.grad!.toArray(Double.self) == [10, 12])
+    }
+}
+
 struct LeafHookTests {
     @Test func leafHooksRunInEveryGraph() {
         let x = Tensor([1.0, 2.0], requiresGrad: true)

@@ -54,6 +54,26 @@ struct FusedKernelTests {
         }
     }
 
+    @Test(arguments: [Reduction.mean, .sum, .none])
+    func nllLoss(reduction: Reduction) {
+        let target = Tensor([2, 0, -100, 3, 1, 2] as [Int64], shape: [6])
+        let weight = Tensor([0.5, 2, 1, 1.5], shape: [4])
+        Self.compare([[6, 4]], seed: 15) { F.crossEntropy($0[0], target, reduction: reduction) }
+        Self.compare([[6, 4]], seed: 16) { F.nllLoss($0[0].logSoftmax(dim: 1), target, weight: weight.to($0[0].dtype), reduction: reduction) }
+        let spatial = Tensor([0, 2, 1, 1, 2, 0, -100, 1] as [Int64], shape: [2, 2, 2])
+        Self.compare([[2, 3, 2, 2]], seed: 17) { F.crossEntropy($0[0], spatial, weight: weight[0..<3].to($0[0].dtype), reduction: reduction) }
+    }
+
+    @Test func nllLossOfOnlyIgnoredTargetsIsNaNWithZeroGradient() {
+        for dtype in [DType.float32, .float64] {
+            let x = Tensor.randn([3, 4], dtype: dtype).requiresGrad_()
+            let loss = F.crossEntropy(x, Tensor([-100, -100, -100] as [Int64], shape: [3]))
+            loss.backward()
+            #expect(loss.item(Double.self).isNaN)
+            #expect(x.grad!.abs().sum().item(Double.self) == 0)
+        }
+    }
+
     @Test func gelu() {
         Self.compare([[3, 50]], seed: 5) { F.gelu($0[0] * 3) }
     }

@@ -107,7 +107,13 @@ enum Engine {
                     let m = node.outputMeta[i]
                     grads[i] = Tensor.zeros(m.shape, dtype: m.dtype)
                 }
-                results = try node.apply(grads)
+                if let accumulator = node as? AccumulateGrad, node.hooks == nil {
+                    var g = grads.isEmpty ? nil : grads.removeFirst()
+                    grads = []
+                    accumulator.accumulate(taking: &g)
+                } else {
+                    results = try node.apply(grads)
+                }
                 if !retainGraph { node.release() }
                 if state.anomalyDetection {
                     for (i, r) in results.enumerated() {

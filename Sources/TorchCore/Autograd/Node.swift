@@ -112,6 +112,14 @@ final class AccumulateGrad: Node {
         return []
     }
 
+    /// Accumulates a gradient the engine hands over: taken without a copy when
+    /// `grad` holds the only reference to it.
+    func accumulate(taking grad: inout Tensor?) {
+        guard var g = grad.take(), let variable else { return }
+        let unique = isKnownUniquelyReferenced(&g)
+        variable.accumulateGrad(g, mayTake: unique)
+    }
+
     override func release() {}
 }
 

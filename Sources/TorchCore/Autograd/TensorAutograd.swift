@@ -82,7 +82,10 @@ extension Tensor {
         return node
     }
 
-    func accumulateGrad(_ g: Tensor) {
+    /// Adds `g` into `.grad`. A first gradient becomes `.grad` itself when `mayTake`
+    /// (nothing else refers to it) and it is a contiguous tensor outside the graph,
+    /// as PyTorch's AccumulateGrad steals such gradients; otherwise it is copied.
+    func accumulateGrad(_ g: Tensor, mayTake: Bool = false) {
         var g = g
         if g.dtype != dtype { g = g.to(dtype) }
         if let existing = gradStorage {
@@ -92,7 +95,11 @@ extension Tensor {
                 existing.add_(g)
             }
         } else {
-            gradStorage = GradMode.isEnabled ? g : g.detach().contiguous(forceCopy: true)
+            if GradMode.isEnabled || (mayTake && !g.requiresGradFlag && g.isContiguous && isContiguous) {
+                gradStorage = g
+            } else {
+                gradStorage = g.detach().contiguous(forceCopy: true)
+            }
         }
         for hook in extra?.postAccumulateHooks ?? [] { hook(self) }
     }

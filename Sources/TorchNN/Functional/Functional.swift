@@ -5,8 +5,3 @@ import TorchCore
 public enum Functional {}
 
 public typealias F = Functional
-
-/// How a loss reduces over the batch (`reduction=`).
-public enum Reduction: String, Sendable {
-    case none, mean, sum
-}

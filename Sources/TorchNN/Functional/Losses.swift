@@ -160,24 +160,10 @@ extension Functional {
 
     private static func nllLossChecked(_ input: Tensor, _ target: Tensor, weight: Tensor?, ignoreIndex: Int,
                                        reduction: Reduction) -> Tensor {
-        let outShape = input.rank == 1 ? [Int]() : target.shape
         let x = input.rank == 1 ? input.unsqueeze(0) : input
         let t = (target.dtype == .int64 ? target : target.to(.int64)).reshape(input.rank == 1 ? [1] : target.shape)
-        let keep = t != ignoreIndex
-        let safeTarget = Tensor.where(keep, t, 0)
-        let picked = x.gather(1, safeTarget.unsqueeze(1)).squeeze(1)
-        let w: Tensor
-        if let weight {
-            w = weight.to(x.dtype).indexSelect(0, safeTarget.reshape([-1])).reshape(safeTarget.shape) * keep.to(x.dtype)
-        } else {
-            w = keep.to(x.dtype)
-        }
-        let loss = -picked * w
-        switch reduction {
-        case .none: return loss.reshape(outShape)
-        case .sum: return loss.sum()
-        case .mean: return divideByWeightSum(loss.sum(), w.sum())
-        }
+        let loss = x.nllLoss(target: t, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
+        return input.rank == 1 && reduction == .none ? loss.reshape([]) : loss
     }
 
     /// Cross entropy between logits and class indices or class probabilities
