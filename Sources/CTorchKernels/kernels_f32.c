@@ -54,6 +54,7 @@ AVX512 static void binary_avx512(int kind, const float *a, int64_t sa, const flo
         case ST_SUB: r = _mm512_sub_ps(va, vb); break;
         case ST_MUL: r = _mm512_mul_ps(va, vb); break;
         case ST_DIV: r = _mm512_div_ps(va, vb); break;
+        case ST_THRESHOLD_BACKWARD: r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(vb, _mm512_setzero_ps(), _CMP_NLE_UQ), va); break;
         default: return;
         }
         _mm512_storeu_ps(out + i, r);
@@ -67,6 +68,7 @@ AVX512 static void binary_avx512(int kind, const float *a, int64_t sa, const flo
         case ST_ADD: r = _mm512_add_ps(va, vb); break;
         case ST_SUB: r = _mm512_sub_ps(va, vb); break;
         case ST_MUL: r = _mm512_mul_ps(va, vb); break;
+        case ST_THRESHOLD_BACKWARD: r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(vb, _mm512_setzero_ps(), _CMP_NLE_UQ), va); break;
         default: r = _mm512_div_ps(va, _mm512_mask_blend_ps(m, _mm512_set1_ps(1.0f), vb)); break;
         }
         _mm512_mask_storeu_ps(out + i, m, r);
@@ -79,7 +81,7 @@ void st_binary_f32(int kind, const float *a, int64_t sa, const float *b, int64_t
         st_gelu_backward_f32(a, b, out, n);
         return;
     }
-    if (kind <= ST_DIV && n >= 16 && st_has_avx512()) { binary_avx512(kind, a, sa, b, sb, out, n); return; }
+    if ((kind <= ST_DIV || kind == ST_THRESHOLD_BACKWARD) && n >= 16 && st_has_avx512()) { binary_avx512(kind, a, sa, b, sb, out, n); return; }
     for (int64_t i = 0; i < n; i++) {
         float x = a[i * sa], y = b[i * sb];
         switch (kind) {
@@ -90,6 +92,7 @@ void st_binary_f32(int kind, const float *a, int64_t sa, const float *b, int64_t
         case ST_MAX: out[i] = (x != x || y != y) ? NAN : (x > y ? x : y); break;
         case ST_MIN: out[i] = (x != x || y != y) ? NAN : (x < y ? x : y); break;
         case ST_GELU_BACKWARD: st_gelu_backward_f32(&x, &y, out + i, 1); break;
+        case ST_THRESHOLD_BACKWARD: out[i] = y <= 0 ? 0 : x; break;
         }
     }
 }

@@ -74,6 +74,15 @@ struct FusedKernelTests {
         }
     }
 
+    @Test func reluBackwardPassesNaNLikePyTorch() {
+        // torch.relu(x).sum().backward() for x = [nan, -1, 0, 2, 0.5 x 20] gives [1, 0, 0, 1, 1 x 20]
+        for dtype in [DType.float32, .float64] {
+            let x = Tensor([Double.nan, -1, 0, 2] + [Double](repeating: 0.5, count: 20), shape: [24]).to(dtype).requiresGrad_()
+            F.relu(x).sum().backward()
+            #expect(x.grad!.to(.float64).toArray(Double.self) == [1, 0, 0, 1] + [Double](repeating: 1, count: 20))
+        }
+    }
+
     @Test func gelu() {
         Self.compare([[3, 50]], seed: 5) { F.gelu($0[0] * 3) }
     }

@@ -23,7 +23,10 @@ int st_has_avx512(void);
 /// Contiguous float32 binary kernels: out[i] = a[i] op b[i]. `sa`/`sb` are 0 or 1
 /// (0 broadcasts a single value).
 /// ST_GELU_BACKWARD: a is the upstream gradient, b the GELU input.
-typedef enum { ST_ADD = 0, ST_SUB = 1, ST_MUL = 2, ST_DIV = 3, ST_MAX = 4, ST_MIN = 5, ST_GELU_BACKWARD = 6 } st_binary_kind;
+/// ST_THRESHOLD_BACKWARD: b <= 0 ? 0 : a (ReLU's backward; a NaN b passes a).
+typedef enum {
+    ST_ADD = 0, ST_SUB = 1, ST_MUL = 2, ST_DIV = 3, ST_MAX = 4, ST_MIN = 5, ST_GELU_BACKWARD = 6, ST_THRESHOLD_BACKWARD = 7
+} st_binary_kind;
 void st_binary_f32(int kind, const float *a, int64_t sa, const float *b, int64_t sb, float *out, int64_t n);
 
 /// Contiguous float32 unary kernels.

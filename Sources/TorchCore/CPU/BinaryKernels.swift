@@ -59,6 +59,7 @@ extension CPUBackend {
         case .mul: return Int32(ST_MUL.rawValue)
         case .div: return Int32(ST_DIV.rawValue)
         case .geluBackward: return Int32(ST_GELU_BACKWARD.rawValue)
+        case .thresholdBackward: return Int32(ST_THRESHOLD_BACKWARD.rawValue)
         default: return nil
         }
     }
@@ -97,7 +98,7 @@ extension CPUBackend {
         case .le: z.zip(S.self, Bool.self, a, b, out) { $0 <= $1 }
         case .gt: z.zip(S.self, Bool.self, a, b, out) { $0 > $1 }
         case .ge: z.zip(S.self, Bool.self, a, b, out) { $0 >= $1 }
-        case .thresholdBackward: z.zip(S.self, S.self, a, b, out) { $1 > 0 ? $0 : 0 }
+        case .thresholdBackward: z.zip(S.self, S.self, a, b, out) { $1 <= 0 ? 0 : $0 }
         case .geluBackward: z.zip(S.self, S.self, a, b, out) { g, x in
             g * (0.5 * (1 + C.erf(x * 0.7071067811865476)) + x * C.exp(-0.5 * x * x) * 0.3989422804014327)
         }
