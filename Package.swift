@@ -29,7 +29,8 @@ let package = Package(
         .target(name: "Torch", dependencies: ["TorchCore", "TorchNN", "TorchOptim", "TorchIO", "TorchData"]),
         .target(name: "TorchConformance", dependencies: ["Torch"]),
         .executableTarget(name: "SwiftTorchConformance", dependencies: ["Torch", "TorchConformance"]),
-        .executableTarget(name: "SwiftTorchBench", dependencies: ["Torch"]),
+        .target(name: "CBenchKernels", path: "Sources/CBenchKernels"),
+        .executableTarget(name: "SwiftTorchBench", dependencies: ["Torch", "CBenchKernels"]),
         .executableTarget(
             name: "SwiftTorchCLI",
             dependencies: ["Torch", .product(name: "ArgumentParser", package: "swift-argument-parser")]

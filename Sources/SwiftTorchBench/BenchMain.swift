@@ -1,3 +1,4 @@
+import CBenchKernels
 import Torch
 
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ import Musl
 @main
 struct BenchMain {
     static let usage = """
-    usage: swifttorch-bench [--json] [--threads N] [--min-time SECONDS] [--list] [NAME...]
+    usage: swifttorch-bench [--json] [--threads N] [--min-time SECONDS] [--list] [--peak] [NAME...]
 
       (no options)       run every workload and print a table
       --json             print one JSON object per workload per line:
@@ -19,6 +20,8 @@ struct BenchMain {
       --threads N        threads for CPU kernels and oneDNN (default: all cores)
       --min-time S       measure each workload for at least S seconds (default 0.3)
       --list             print the workload names and exit
+      --peak             measure the float32 peak of N threads (independent FMAs on the
+                         widest vectors) and print GFLOP/s, or {"peak_gflops": ...} with --json
       NAME...            run only these workloads
     """
 
@@ -27,6 +30,7 @@ struct BenchMain {
         var threads: Int?
         var policy = TimingPolicy()
         var names: [String] = []
+        var peak = false
         let workloads = allWorkloads
 
         var args = CommandLine.arguments.dropFirst()
@@ -43,6 +47,8 @@ struct BenchMain {
             case "--list":
                 for w in workloads { print(w.name) }
                 return
+            case "--peak":
+                peak = true
             case "-h", "--help":
                 print(usage)
                 return
@@ -65,6 +71,12 @@ struct BenchMain {
             Threading.numThreads = threads
             setOpenMPThreads(threads)
         }
+        if peak {
+            let gflops = st_fma_peak_gflops(Int32(Threading.numThreads), 1.0)
+            print(json ? "{\"peak_gflops\": \(gflops), \"threads\": \(Threading.numThreads)}"
+                       : "float32 peak, \(Threading.numThreads) thread(s): \(gflops) GFLOP/s")
+            return
+        }
 
         if !json {
             print("SwiftTorch benchmarks: \(Threading.numThreads) thread(s), median time per call")
@@ -76,12 +88,16 @@ struct BenchMain {
             let baseline = residentBytes()
             let result = run(w, policy: policy)
             let peak = Swift.max(0, peakResidentBytes() - baseline)
+            // the rate and the FMA peak measured right after it, under the same machine conditions
+            let rates = w.flops.map { (achieved: $0 / result.median * 1e-9, peak: st_fma_peak_gflops(Int32(Threading.numThreads), 0.5)) }
             if json {
-                print("{\"name\": \"\(w.name)\", \"seconds\": \(result.median), \"peak_bytes\": \(peak)}")
+                let rateFields = rates.map { ", \"gflops\": \($0.achieved), \"peak_gflops\": \($0.peak)" } ?? ""
+                print("{\"name\": \"\(w.name)\", \"seconds\": \(result.median), \"peak_bytes\": \(peak)\(rateFields)}")
             } else {
                 print(padRight(w.name, 20) + padLeft(formatDuration(result.median), 12)
                       + padLeft(formatDuration(result.min), 12)
-                      + padLeft(String(result.samples), 10) + padLeft(String(result.batch), 7))
+                      + padLeft(String(result.samples), 10) + padLeft(String(result.batch), 7)
+                      + (rates.map { "  \(Int($0.achieved)) GFLOP/s, \(Int(100 * $0.achieved / $0.peak))% of peak" } ?? ""))
             }
             fflush(nil)  // all streams: keeps --json lines flowing to a pipe
         }

@@ -12,6 +12,8 @@ import Musl
 struct Workload {
     let name: String
     let batch: Int
+    /// Floating-point operations per call, where the report compares the rate with the peak.
+    var flops: Double? = nil
     let make: () -> (() -> Void)
 }
 
@@ -176,7 +178,7 @@ private func makeDataLoaderEpoch() -> () -> Void {
 }
 
 private func sgemm(_ n: Int) -> Workload {
-    Workload(name: "sgemm_\(n)", batch: 1) {
+    Workload(name: "sgemm_\(n)", batch: 1, flops: 2 * Double(n * n * n)) {
         let a = Tensor.randn([n, n]), b = Tensor.randn([n, n])
         return { blackHole(a.matmul(b)) }
     }
