@@ -49,12 +49,25 @@ extension CPUBackend {
         let (ta, transA, lda) = gemmOperand(a, rows: m, cols: k)
         let (tb, transB, ldb) = gemmOperand(b, rows: k, cols: n)
         let pa = ta.pointer(as: Float.self), pb = tb.pointer(as: Float.self)
-        for i in 0..<batch {
-            _ = dnnl_sgemm(transA, transB, Int64(m), Int64(n), Int64(k), 1,
-                           pa + i * ta.strides[0], Int64(lda), pb + i * tb.strides[0], Int64(ldb),
-                           0, po + i * m * n, Int64(n))
+        let sa = ta.strides[0], sb = tb.strides[0]
+        let products = { (first: Int, end: Int) in
+            for i in first..<end {
+                _ = dnnl_sgemm(transA, transB, Int64(m), Int64(n), Int64(k), 1,
+                               pa + i * sa, Int64(lda), pb + i * sb, Int64(ldb), 0, po + i * m * n, Int64(n))
+            }
+        }
+        // Many small products (attention heads) split across threads, each product on one
+        // thread (oneDNN runs single-threaded inside a parallel region); a large product is
+        // better split by oneDNN itself.
+        if batch >= 2 && m * n * k <= Self.smallProductVolume {
+            Threading.parallelFor(batch, grain: 1, products)
+        } else {
+            products(0, batch)
         }
     }
+
+    /// m * n * k below which one thread per product beats oneDNN's own threading.
+    private static let smallProductVolume = 1 << 21
 
     private func intMatmul<S: TensorElement>(_: S.Type, _ a: Tensor, _ b: Tensor, _ out: Tensor)
     where S.Compute: FixedWidthInteger {
