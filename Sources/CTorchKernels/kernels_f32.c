@@ -174,22 +174,33 @@ double st_sum_f32(const float *x, int64_t n) {
 }
 
 AVX512 static float extreme_avx512(const float *x, int64_t n, int is_max) {
-    __m512 acc = _mm512_set1_ps(is_max ? -INFINITY : INFINITY);
+    // four independent chains hide the max/min latency
+    __m512 acc[4];
+    for (int j = 0; j < 4; j++) acc[j] = _mm512_set1_ps(is_max ? -INFINITY : INFINITY);
     __mmask16 nan = 0;
     int64_t i = 0;
+    for (; i + 64 <= n; i += 64) {
+        for (int j = 0; j < 4; j++) {
+            __m512 v = _mm512_loadu_ps(x + i + 16 * j);
+            nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+            acc[j] = is_max ? _mm512_max_ps(acc[j], v) : _mm512_min_ps(acc[j], v);
+        }
+    }
     for (; i + 16 <= n; i += 16) {
         __m512 v = _mm512_loadu_ps(x + i);
         nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-        acc = is_max ? _mm512_max_ps(acc, v) : _mm512_min_ps(acc, v);
+        acc[0] = is_max ? _mm512_max_ps(acc[0], v) : _mm512_min_ps(acc[0], v);
     }
     if (i < n) {
         __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
-        __m512 v = _mm512_mask_loadu_ps(acc, m, x + i);
+        __m512 v = _mm512_mask_loadu_ps(acc[1], m, x + i);
         nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-        acc = is_max ? _mm512_max_ps(acc, v) : _mm512_min_ps(acc, v);
+        acc[1] = is_max ? _mm512_max_ps(acc[1], v) : _mm512_min_ps(acc[1], v);
     }
     if (nan) return NAN;
-    return is_max ? _mm512_reduce_max_ps(acc) : _mm512_reduce_min_ps(acc);
+    __m512 a = is_max ? _mm512_max_ps(_mm512_max_ps(acc[0], acc[1]), _mm512_max_ps(acc[2], acc[3]))
+                      : _mm512_min_ps(_mm512_min_ps(acc[0], acc[1]), _mm512_min_ps(acc[2], acc[3]));
+    return is_max ? _mm512_reduce_max_ps(a) : _mm512_reduce_min_ps(a);
 }
 
 static float extreme_scalar(const float *x, int64_t n, int is_max) {

@@ -83,6 +83,20 @@ struct FusedKernelTests {
         }
     }
 
+    @Test(arguments: [15, 16, 63, 64, 65, 200, 70_001])
+    func extremaOfLongVectors(count: Int) {
+        let values = Tensor.randn([count], generator: Generator(seed: UInt64(count))).toArray(Float.self)
+        let x = Tensor(values, shape: [count])
+        #expect(x.max().item(Float.self) == values.max()!)
+        #expect(x.min().item(Float.self) == values.min()!)
+        for position in Set([0, count / 2, count - 1]) {
+            var withNaN = values
+            withNaN[position] = .nan
+            #expect(Tensor(withNaN, shape: [count]).max().item(Float.self).isNaN, "NaN at \(position)")
+            #expect(Tensor(withNaN, shape: [count]).min().item(Float.self).isNaN, "NaN at \(position)")
+        }
+    }
+
     @Test func gelu() {
         Self.compare([[3, 50]], seed: 5) { F.gelu($0[0] * 3) }
     }
