@@ -46,9 +46,11 @@ public final class Storage: @unchecked Sendable {
 
 /// The CPU allocator: 64-byte aligned blocks; blocks of 64 KiB and more are kept in
 /// size buckets (at most 1/16 rounding) and reused, so large temporaries do not go
-/// back to the kernel and fault in again on every op.
+/// back to the kernel and fault in again on every op. Blocks under 1 KiB come from
+/// malloc's per-thread cache, 16-byte aligned (an aligned allocation would bypass it).
 public enum CPUAllocator {
     static let cacheThreshold = 1 << 16
+    static let smallThreshold = 1 << 10
     static let lock = SpinLock()
     nonisolated(unsafe) static var cache: [Int: [UnsafeMutableRawPointer]] = [:]
     nonisolated(unsafe) static var cached = 0
@@ -77,6 +79,7 @@ public enum CPUAllocator {
             }
             if let reused { return reused }
         }
+        if size < smallThreshold, let p = malloc(size) { return p }
         var p: UnsafeMutableRawPointer? = nil
         posix_memalign(&p, 64, size)
         if p == nil {

@@ -13,6 +13,9 @@ typedef void (*st_chunk_fn)(void *ctx, int64_t chunk);
 /// Runs fn(ctx, 0..<chunks) on the OpenMP pool shared with oneDNN (serially when
 /// there is none, or when already inside a parallel region).
 void st_parallel_chunks(int64_t chunks, st_chunk_fn fn, void *ctx);
+/// The next number of a process-wide counter (the creation order of autograd nodes).
+int64_t st_next_sequence_nr(void);
+
 /// Threads of the shared pool, and setting them (`omp_set_num_threads`).
 int st_max_threads(void);
 void st_set_num_threads(int n);

@@ -1,3 +1,5 @@
+import CTorchKernels
+
 /// Where a gradient flows: input `inputNr` of `node` (a node's inputs are the
 /// gradients of its forward outputs).
 public struct Edge {
@@ -24,23 +26,23 @@ public class Node: CustomStringConvertible {
     /// Hooks, rare enough to live out of line (a node without hooks releases nothing for them).
     var hooks: NodeHooks?
 
-    nonisolated(unsafe) static var sequenceCounter = 0
 
     init(name: String, nextEdges: [Edge?], outputMeta: OutputMeta, backward: BackwardFunction?) {
         self.name = name
         self.nextEdges = nextEdges
         self.outputMeta = outputMeta
         self.backward = backward
-        Node.sequenceCounter &+= 1
-        self.sequenceNr = Node.sequenceCounter
+        self.sequenceNr = Int(st_next_sequence_nr())
     }
 
     /// Computes input gradients from output gradients.
     func apply(_ grads: [Tensor?]) throws(TorchError) -> [Tensor?] {
-        guard let backward, !released else {
-            throw TorchError("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.")
-        }
+        guard let backward, !released else { throw Node.freedError }
         return try backward(grads, self)
+    }
+
+    static var freedError: TorchError {
+        TorchError("Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.")
     }
 
     /// Frees saved tensors after a backward pass without retainGraph.

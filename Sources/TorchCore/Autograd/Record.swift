@@ -45,7 +45,7 @@ func record(_ name: String, inputs a: Tensor, _ b: Tensor, output: Tensor, _ mak
 }
 
 @inline(__always)
-private func attach(_ node: Node, to output: Tensor, outputNr: Int) {
+func attach(_ node: Node, to output: Tensor, outputNr: Int) {
     guard output.dtype.isFloatingPoint else { return }
     output.requiresGradFlag = true
     output.gradFn = node

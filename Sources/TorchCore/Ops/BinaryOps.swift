@@ -177,21 +177,45 @@ func binaryOp(_ op: BinaryOp, _ a: Tensor, _ b: Tensor) throws(TorchError) -> Te
     try backend(for: a.device).binary(op, ca.shape == shape ? ca : ca.expandedView(to: shape),
                                       cb.shape == shape ? cb : cb.expandedView(to: shape), out)
     if op.isDifferentiable && needsGrad(a, b) && outType.isFloatingPoint {
-        record(op.nodeName, inputs: a, b, output: out) { node in
-            let sa = op.savesInputs ? SavedTensor(a) : nil
-            let sb = op.savesInputs ? SavedTensor(b) : nil
-            let aShape = a.shape, bShape = b.shape, aType = a.dtype, bType = b.dtype
-            let aNeeds = a.requiresGradFlag, bNeeds = b.requiresGradFlag
-            return { grads, node throws(TorchError) in
-                let g = grads[0]!
-                let av = try sa?.unpack(node) ?? g, bv = try sb?.unpack(node) ?? g
-                let (ga, gb) = op.derivative(a: av, b: bv, y: nil, g: g)
-                return [aNeeds ? ga.map { reduceGrad($0, to: aShape, dtype: aType) } : nil,
-                        bNeeds ? gb.map { reduceGrad($0, to: bShape, dtype: bType) } : nil]
-            }
-        }
+        attach(BinaryBackward(op, a, b, output: out), to: out, outputNr: 0)
     }
     return out
+}
+
+/// The backward node of a binary elementwise op; a node class rather than a closure
+/// because it is the node recorded most often.
+final class BinaryBackward: Node {
+    let op: BinaryOp
+    var savedA: SavedTensor?, savedB: SavedTensor?
+    let aShape: [Int], bShape: [Int]
+    let aType: DType, bType: DType
+
+    init(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, output: Tensor) {
+        self.op = op
+        savedA = op.savesInputs ? SavedTensor(a) : nil
+        savedB = op.savesInputs ? SavedTensor(b) : nil
+        aShape = a.shape
+        bShape = b.shape
+        aType = a.dtype
+        bType = b.dtype
+        super.init(name: op.nodeName, nextEdges: [a.requiresGradFlag ? a.gradientEdge() : nil, b.requiresGradFlag ? b.gradientEdge() : nil],
+                   outputMeta: .single(output.shape, output.dtype), backward: nil)
+    }
+
+    override func apply(_ grads: [Tensor?]) throws(TorchError) -> [Tensor?] {
+        guard !released else { throw Node.freedError }
+        let g = grads[0]!
+        let av = try savedA?.unpack(self) ?? g, bv = try savedB?.unpack(self) ?? g
+        let (ga, gb) = op.derivative(a: av, b: bv, y: nil, g: g)
+        return [nextEdges[0] != nil ? ga.map { reduceGrad($0, to: aShape, dtype: aType) } : nil,
+                nextEdges[1] != nil ? gb.map { reduceGrad($0, to: bShape, dtype: bType) } : nil]
+    }
+
+    override func release() {
+        released = true
+        savedA = nil
+        savedB = nil
+    }
 }
 
 func checkBinaryDTypes(_ op: BinaryOp, _ common: DType) throws(TorchError) {
