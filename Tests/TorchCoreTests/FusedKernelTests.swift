@@ -97,6 +97,20 @@ struct FusedKernelTests {
         }
     }
 
+    /// Outputs this large take the streaming-store loops (with unaligned chunk starts).
+    @Test func largeElementwiseOutputs() {
+        let n = 600_001
+        let a = Tensor.randn([n], dtype: .float64, generator: Generator(seed: 21))
+        let b = Tensor.randn([n], dtype: .float64, generator: Generator(seed: 22))
+        let a32 = a.to(.float32), b32 = b.to(.float32)
+        let exact = a32.to(.float64), other = b32.to(.float64)
+        #expect((a32 + b32).to(.float64).allclose(exact + other, rtol: 1e-6, atol: 1e-6))
+        #expect((a32 * b32).to(.float64).allclose(exact * other, rtol: 1e-6, atol: 1e-6))
+        #expect((a32 / 2).to(.float64).allclose(exact / 2, rtol: 1e-6, atol: 0))
+        #expect(a32.exp().to(.float64).allclose(exact.exp(), rtol: 1e-6, atol: 0))
+        #expect(F.relu(a32).to(.float64).allclose(F.relu(exact), rtol: 0, atol: 0))
+    }
+
     @Test func gelu() {
         Self.compare([[3, 50]], seed: 5) { F.gelu($0[0] * 3) }
     }
