@@ -5,17 +5,6 @@
 #include <math.h>
 #include <stdint.h>
 
-// Outputs of at least this many floats per call do not stay in the caches: their
-// stores bypass them (non-temporal), which saves reading each destination line first.
-#define STREAM_MIN_FLOATS (1 << 18)
-
-/* Elements before `out + i` is 64-byte aligned, for the streaming loop. */
-static inline int64_t unaligned_head(const float *out, int64_t n) {
-    int64_t h = (int64_t)((64 - ((uintptr_t)out & 63)) & 63) / 4;
-    return h < n ? h : n;
-}
-
-
 static int st_avx512_state = -1;
 
 int st_has_avx512(void) {
@@ -67,8 +56,8 @@ AVX512 static inline __m512 binary512(int kind, __m512 va, __m512 vb) {
 AVX512 static void binary_avx512(int kind, const float *a, int64_t sa, const float *b, int64_t sb, float *out, int64_t n) {
     int64_t i = 0;
     __m512 va1 = _mm512_set1_ps(a[0]), vb1 = _mm512_set1_ps(b[0]);
-    if (n >= STREAM_MIN_FLOATS) {
-        int64_t h = unaligned_head(out, n);
+    if (n >= ST_STREAM_MIN_FLOATS) {
+        int64_t h = st_unaligned_head(out, n);
         if (h > 0) {
             __mmask16 m = (__mmask16)((1u << h) - 1);
             __m512 va = sa ? _mm512_maskz_loadu_ps(m, a) : va1, vb = sb ? _mm512_maskz_loadu_ps(m, b) : vb1;
@@ -156,8 +145,8 @@ AVX512 static inline __m512 unary512(int kind, __m512 x) {
 
 AVX512 static void unary_avx512(int kind, const float *x, float *out, int64_t n) {
     int64_t i = 0;
-    if (n >= STREAM_MIN_FLOATS && ((uintptr_t)out & 3) == 0) {
-        for (int64_t h = unaligned_head(out, n); i < h; i++) {
+    if (n >= ST_STREAM_MIN_FLOATS && ((uintptr_t)out & 3) == 0) {
+        for (int64_t h = st_unaligned_head(out, n); i < h; i++) {
             __mmask16 m = 1;
             _mm512_mask_storeu_ps(out + i, m, unary512(kind, _mm512_maskz_loadu_ps(m, x + i)));
         }

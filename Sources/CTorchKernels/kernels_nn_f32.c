@@ -28,13 +28,27 @@ AVX512 static inline __m512 erf512(__m512 a) {
 
 static inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1); }
 
+AVX512 static inline __m512 gelu512(__m512 v) {
+    __m512 cdf = _mm512_mul_ps(_mm512_set1_ps(0.5f),
+                               _mm512_add_ps(_mm512_set1_ps(1.0f), erf512(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f)))));
+    return _mm512_mul_ps(v, cdf);
+}
+
 AVX512 static void gelu_avx512(const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i += 16) {
+    int64_t i = 0;
+    if (n >= ST_STREAM_MIN_FLOATS) {
+        int64_t h = st_unaligned_head(y, n);
+        if (h > 0) {
+            __mmask16 k = tail_mask(h);
+            _mm512_mask_storeu_ps(y, k, gelu512(_mm512_maskz_loadu_ps(k, x)));
+            i = h;
+        }
+        for (; i + 16 <= n; i += 16) _mm512_stream_ps(y + i, gelu512(_mm512_loadu_ps(x + i)));
+        _mm_sfence();
+    }
+    for (; i < n; i += 16) {
         __mmask16 k = tail_mask(n - i);
-        __m512 v = _mm512_maskz_loadu_ps(k, x + i);
-        __m512 cdf = _mm512_mul_ps(_mm512_set1_ps(0.5f),
-                                   _mm512_add_ps(_mm512_set1_ps(1.0f), erf512(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f)))));
-        _mm512_mask_storeu_ps(y + i, k, _mm512_mul_ps(v, cdf));
+        _mm512_mask_storeu_ps(y + i, k, gelu512(_mm512_maskz_loadu_ps(k, x + i)));
     }
 }
 

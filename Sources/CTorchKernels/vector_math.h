@@ -4,6 +4,7 @@
 #define ST_VECTOR_MATH_H
 
 #include <immintrin.h>
+#include <stdint.h>
 
 #define AVX512 __attribute__((target("avx512f,avx512dq,fma")))
 
@@ -30,6 +31,16 @@ AVX512 static inline __m512 exp512(__m512 x) {
 AVX512 static inline __m512 reciprocal512(__m512 d) {
     __m512 r = _mm512_rcp14_ps(d);
     return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
+}
+
+// Outputs of at least this many floats per call do not stay in the caches: their
+// stores bypass them (non-temporal), which saves reading each destination line first.
+#define ST_STREAM_MIN_FLOATS (1 << 18)
+
+// Elements before `out` is 64-byte aligned (where the streaming loop can start).
+static inline int64_t st_unaligned_head(const float *out, int64_t n) {
+    int64_t h = (int64_t)((64 - ((uintptr_t)out & 63)) & 63) / 4;
+    return h < n ? h : n;
 }
 
 #endif

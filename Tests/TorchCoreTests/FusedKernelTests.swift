@@ -109,6 +109,7 @@ struct FusedKernelTests {
         #expect((a32 / 2).to(.float64).allclose(exact / 2, rtol: 1e-6, atol: 0))
         #expect(a32.exp().to(.float64).allclose(exact.exp(), rtol: 1e-6, atol: 0))
         #expect(F.relu(a32).to(.float64).allclose(F.relu(exact), rtol: 0, atol: 0))
+        #expect(F.gelu(a32).to(.float64).allclose(F.gelu(exact), rtol: 1e-5, atol: 1e-6))
     }
 
     @Test func gelu() {
