@@ -259,12 +259,17 @@ least 2 samples and 0.1 s; then samples until at least 10 samples and 0.3 s
 calls (1000 for the tiny ops, else 1) timed with a monotonic clock; the result is the
 median seconds per call. Both sides take `--threads N` (default: all cores; on the
 Swift side it sets `Threading.numThreads` and the OpenMP thread count oneDNN uses).
+The float32 peak that sgemm is held to (75%) is measured by swifttorch-bench for
+0.5 s right after each sgemm, under the same machine conditions: every thread runs
+twelve independent chains of AVX-512 fused multiply-adds (`Sources/CBenchKernels`,
+also `swifttorch-bench --peak`); the row shows the median over rounds of the sgemm
+rate divided by that peak.
 
 ```sh
 swift build -c release --product swifttorch-bench
 .build/release/swifttorch-bench [--json] [NAME...]        # the SwiftTorch side
 python3 benchmarks/torch_bench.py [--json] [NAME...]      # the PyTorch side
-python3 benchmarks/compare.py --rounds 2 --markdown-out docs/BENCHMARKS.md   # both, this report
+python3 benchmarks/compare.py --rounds 5 --markdown-out docs/BENCHMARKS.md   # both, this report
 ```
 
 compare.py needs a Python that can `import torch`: `--python`, `$TORCH_BENCH_PYTHON`,
