@@ -102,6 +102,20 @@ static st_dnnl_entry *create_entry(int op, const void *key, size_t key_size, st_
     return e;
 }
 
+static st_dnnl_entry *failed_entry(int op, const void *key, size_t key_size) {
+    st_dnnl_entry *e = calloc(1, sizeof(st_dnnl_entry));
+    if (!e) return NULL;
+    e->op = op;
+    e->key_size = key_size;
+    e->key = malloc(key_size);
+    if (!e->key) {
+        free(e);
+        return NULL;
+    }
+    memcpy(e->key, key, key_size);
+    return e;
+}
+
 st_dnnl_entry *st_dnnl_lookup(int op, const void *key, size_t key_size, st_build_fn build) {
     pthread_mutex_lock(&cache_lock);
     st_dnnl_entry *e = NULL;
@@ -110,6 +124,7 @@ st_dnnl_entry *st_dnnl_lookup(int op, const void *key, size_t key_size, st_build
         while (e && !(e->op == op && e->key_size == key_size && memcmp(e->key, key, key_size) == 0)) e = e->next;
         if (!e) {
             e = create_entry(op, key, key_size, build);
+            if (!e) e = failed_entry(op, key, key_size);  // remembered, so the build is not retried
             if (e) {
                 e->next = cache;
                 cache = e;
@@ -117,7 +132,7 @@ st_dnnl_entry *st_dnnl_lookup(int op, const void *key, size_t key_size, st_build
         }
     }
     pthread_mutex_unlock(&cache_lock);
-    return e;
+    return e && e->primitive ? e : NULL;
 }
 
 static int run(dnnl_primitive_t p, int nargs, const dnnl_exec_arg_t *args) {

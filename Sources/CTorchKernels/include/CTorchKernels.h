@@ -81,6 +81,13 @@ typedef enum { ST_CONV_FORWARD = 0, ST_CONV_BACKWARD_DATA = 1, ST_CONV_BACKWARD_
 /// Returns 0 when oneDNN cannot run it (the caller then uses its own path).
 int st_conv2d_f32(int kind, const st_conv2d_geometry *g, const float *a, const float *b, float *out, float *bias);
 
+/// Batched float32 matrix product c[i] = a[i] b[i] through oneDNN's matmul primitive
+/// (cached per shape and strides): a is [batch, m, k], b [batch, k, n], both strided
+/// (element strides), c a contiguous [batch, m, n]. Returns 0 where oneDNN has no
+/// optimised kernel for these layouts.
+int st_matmul_f32(int64_t batch, int64_t m, int64_t k, int64_t n, const float *a, const int64_t a_strides[3],
+                  const float *b, const int64_t b_strides[3], float *c);
+
 /// Exact GELU, x * Phi(x), and its gradient gy * (Phi(x) + x * phi(x)), over n contiguous floats.
 void st_gelu_f32(const float *x, float *y, int64_t n);
 void st_gelu_backward_f32(const float *gy, const float *x, float *gx, int64_t n);

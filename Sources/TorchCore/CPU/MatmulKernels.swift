@@ -50,6 +50,11 @@ extension CPUBackend {
         let (tb, transB, ldb) = gemmOperand(b, rows: k, cols: n)
         let pa = ta.pointer(as: Float.self), pb = tb.pointer(as: Float.self)
         let sa = ta.strides[0], sb = tb.strides[0]
+        if batch == 1 && m * n * k <= Self.primitiveProductVolume {
+            let aStrides = [Int64(m * k), Int64(ta.strides[1]), Int64(ta.strides[2])]
+            let bStrides = [Int64(k * n), Int64(tb.strides[1]), Int64(tb.strides[2])]
+            if st_matmul_f32(1, Int64(m), Int64(k), Int64(n), pa, aStrides, pb, bStrides, po) != 0 { return }
+        }
         let products = { (first: Int, end: Int) in
             for i in first..<end {
                 _ = dnnl_sgemm(transA, transB, Int64(m), Int64(n), Int64(k), 1,
@@ -66,8 +71,12 @@ extension CPUBackend {
         }
     }
 
-    /// m * n * k below which one thread per product beats oneDNN's own threading.
+    /// m * n * k up to which one thread per product beats oneDNN's own threading for
+    /// a batch of products.
     private static let smallProductVolume = 1 << 21
+    /// m * n * k up to which oneDNN's matmul primitive beats `dnnl_sgemm` for a single
+    /// product (for a batch of small ones, one `dnnl_sgemm` per thread is faster).
+    private static let primitiveProductVolume = 1 << 25
 
     private func intMatmul<S: TensorElement>(_: S.Type, _ a: Tensor, _ b: Tensor, _ out: Tensor)
     where S.Compute: FixedWidthInteger {
