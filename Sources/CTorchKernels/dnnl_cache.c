@@ -102,6 +102,16 @@ static st_dnnl_entry *create_entry(int op, const void *key, size_t key_size, st_
     return e;
 }
 
+/* Shapes beyond this many per kind of primitive (a model with ever-changing shapes)
+   get no primitive, so the cache cannot grow without bound; callers fall back. */
+enum { ST_DNNL_MAX_ENTRIES_PER_OP = 256 };
+
+static int entries_of(int op) {
+    int count = 0;
+    for (st_dnnl_entry *e = cache; e; e = e->next) count += e->op == op;
+    return count;
+}
+
 static st_dnnl_entry *failed_entry(int op, const void *key, size_t key_size) {
     st_dnnl_entry *e = calloc(1, sizeof(st_dnnl_entry));
     if (!e) return NULL;
@@ -122,7 +132,7 @@ st_dnnl_entry *st_dnnl_lookup(int op, const void *key, size_t key_size, st_build
     if (ensure_engine()) {
         e = cache;
         while (e && !(e->op == op && e->key_size == key_size && memcmp(e->key, key, key_size) == 0)) e = e->next;
-        if (!e) {
+        if (!e && entries_of(op) < ST_DNNL_MAX_ENTRIES_PER_OP) {
             e = create_entry(op, key, key_size, build);
             if (!e) e = failed_entry(op, key, key_size);  // remembered, so the build is not retried
             if (e) {
