@@ -53,14 +53,14 @@ static int build(dnnl_engine_t engine, const void *key, dnnl_primitive_desc_t *p
     dnnl_convolution_desc_t fwd, cd;
     dnnl_primitive_desc_t hint = NULL;
     if (conv_desc(ST_CONV_FORWARD, &k->g, k->has_bias, &fwd) != dnnl_success ||
-        dnnl_primitive_desc_create(&hint, &fwd, NULL, engine, NULL) != dnnl_success) return 0;
+        dnnl_primitive_desc_create(&hint, &fwd, st_dnnl_attr(), engine, NULL) != dnnl_success) return 0;
     int ok = 1;
     if (k->kind == ST_CONV_FORWARD) {
         *pd = hint;
         hint = NULL;
     } else {
         ok = conv_desc(k->kind, &k->g, k->has_bias, &cd) == dnnl_success &&
-             dnnl_primitive_desc_create(pd, &cd, NULL, engine, hint) == dnnl_success;
+             dnnl_primitive_desc_create(pd, &cd, st_dnnl_attr(), engine, hint) == dnnl_success;
     }
     if (hint) dnnl_primitive_desc_destroy(hint);
     if (!ok) return 0;

@@ -10,6 +10,7 @@ typedef struct {
     dnnl_primitive_t reorder;
     size_t inner_size;
     size_t scratch_offset;  // where `inner` lives in the shared scratch when reordered
+    dnnl_memory_t reorder_scratchpad;
 } bound_arg;
 
 struct st_dnnl_entry {
@@ -19,12 +20,18 @@ struct st_dnnl_entry {
     dnnl_primitive_t primitive;
     bound_arg args[ST_DNNL_MAX_ARGS];
     int nargs;
-    size_t scratch_size;
+    dnnl_memory_t scratchpad;
+    size_t scratch_size;      // reordered copies, then the largest scratchpad of the entry's primitives
+    size_t scratchpad_offset;
     struct st_dnnl_entry *next;
 };
 
 static dnnl_engine_t engine;
 static dnnl_stream_t stream;
+// oneDNN's own scratchpads are thread-local to the thread that created the primitive,
+// while ours run on whichever thread calls; every primitive therefore takes its
+// scratchpad from the caller (the shared scratch below).
+static dnnl_primitive_attr_t user_scratchpad;
 static int engine_state;      // 0 untried, 1 ready, -1 failed
 static st_dnnl_entry *cache;
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -38,25 +45,40 @@ static size_t scratch_capacity;
 static int ensure_engine(void) {
     if (engine_state == 0) {
         if (dnnl_engine_create(&engine, dnnl_cpu, 0) == dnnl_success &&
-            dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) == dnnl_success) engine_state = 1;
+            dnnl_stream_create(&stream, engine, dnnl_stream_default_flags) == dnnl_success &&
+            dnnl_primitive_attr_create(&user_scratchpad) == dnnl_success &&
+            dnnl_primitive_attr_set_scratchpad_mode(user_scratchpad, dnnl_scratchpad_mode_user) == dnnl_success) engine_state = 1;
         else engine_state = -1;
     }
     return engine_state == 1;
 }
 
+const_dnnl_primitive_attr_t st_dnnl_attr(void) { return user_scratchpad; }
+
 static void destroy_entry(st_dnnl_entry *e) {
     for (int i = 0; i < e->nargs; i++) {
         bound_arg *a = &e->args[i];
         if (a->reorder) dnnl_primitive_destroy(a->reorder);
+        if (a->reorder_scratchpad) dnnl_memory_destroy(a->reorder_scratchpad);
         if (a->inner && a->inner != a->user) dnnl_memory_destroy(a->inner);
         if (a->user) dnnl_memory_destroy(a->user);
     }
     if (e->primitive) dnnl_primitive_destroy(e->primitive);
+    if (e->scratchpad) dnnl_memory_destroy(e->scratchpad);
     free(e->key);
     free(e);
 }
 
-static int bind_arg(bound_arg *a, const dnnl_memory_desc_t *inner_md, size_t *scratch_size) {
+/// The memory for `pd`'s scratchpad (NULL when it needs none); `largest` grows to its size.
+static int bind_scratchpad(const_dnnl_primitive_desc_t pd, dnnl_memory_t *memory, size_t *largest) {
+    const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    size_t size = md ? dnnl_memory_desc_get_size(md) : 0;
+    if (size == 0) return 1;
+    if (size > *largest) *largest = size;
+    return dnnl_memory_create(memory, md, engine, DNNL_MEMORY_NONE) == dnnl_success;
+}
+
+static int bind_arg(bound_arg *a, const dnnl_memory_desc_t *inner_md, size_t *scratch_size, size_t *largest_scratchpad) {
     if (dnnl_memory_create(&a->user, &a->spec.user, engine, DNNL_MEMORY_NONE) != dnnl_success) return 0;
     a->inner_size = dnnl_memory_desc_get_size(inner_md);
     if (dnnl_memory_desc_equal(&a->spec.user, inner_md)) {
@@ -69,10 +91,11 @@ static int bind_arg(bound_arg *a, const dnnl_memory_desc_t *inner_md, size_t *sc
     const dnnl_memory_desc_t *from = a->spec.is_output ? inner_md : &a->spec.user;
     const dnnl_memory_desc_t *to = a->spec.is_output ? &a->spec.user : inner_md;
     dnnl_primitive_desc_t rpd;
-    if (dnnl_reorder_primitive_desc_create(&rpd, from, engine, to, engine, NULL) != dnnl_success) return 0;
-    dnnl_status_t s = dnnl_primitive_create(&a->reorder, rpd);
+    if (dnnl_reorder_primitive_desc_create(&rpd, from, engine, to, engine, user_scratchpad) != dnnl_success) return 0;
+    int ok = dnnl_primitive_create(&a->reorder, rpd) == dnnl_success &&
+             bind_scratchpad(rpd, &a->reorder_scratchpad, largest_scratchpad);
     dnnl_primitive_desc_destroy(rpd);
-    return s == dnnl_success;
+    return ok;
 }
 
 static st_dnnl_entry *create_entry(int op, const void *key, size_t key_size, st_build_fn build) {
@@ -89,11 +112,16 @@ static st_dnnl_entry *create_entry(int op, const void *key, size_t key_size, st_
         memcpy(e->key, key, key_size);
         ok = dnnl_primitive_create(&e->primitive, pd) == dnnl_success;
     }
+    size_t largest_scratchpad = 0;
+    ok = ok && bind_scratchpad(pd, &e->scratchpad, &largest_scratchpad);
     for (int i = 0; ok && i < nargs; i++) {
         e->args[i].spec = specs[i];
         e->nargs = i + 1;
-        ok = bind_arg(&e->args[i], dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, specs[i].dnnl_arg), &e->scratch_size);
+        ok = bind_arg(&e->args[i], dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, specs[i].dnnl_arg), &e->scratch_size,
+                      &largest_scratchpad);
     }
+    e->scratchpad_offset = e->scratch_size;
+    e->scratch_size += largest_scratchpad;
     if (pd) dnnl_primitive_desc_destroy(pd);
     if (!ok) {
         destroy_entry(e);
@@ -145,12 +173,17 @@ st_dnnl_entry *st_dnnl_lookup(int op, const void *key, size_t key_size, st_build
     return e && e->primitive ? e : NULL;
 }
 
-static int run(dnnl_primitive_t p, int nargs, const dnnl_exec_arg_t *args) {
+/// Runs `p` with `args` (room for one more) and its scratchpad, if it has one, placed in the shared scratch.
+static int run(dnnl_primitive_t p, int nargs, dnnl_exec_arg_t *args, dnnl_memory_t scratchpad, size_t offset) {
+    if (scratchpad) {
+        if (dnnl_memory_set_data_handle(scratchpad, (char *)scratch + offset) != dnnl_success) return 0;
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, scratchpad};
+    }
     return dnnl_primitive_execute(p, stream, nargs, args) == dnnl_success;
 }
 
 int st_dnnl_execute(st_dnnl_entry *e, void *const *pointers) {
-    dnnl_exec_arg_t args[ST_DNNL_MAX_ARGS];
+    dnnl_exec_arg_t args[ST_DNNL_MAX_ARGS + 1];
     int ok = 1;
     pthread_mutex_lock(&execute_lock);
     if (e->scratch_size > scratch_capacity) {
@@ -168,16 +201,16 @@ int st_dnnl_execute(st_dnnl_entry *e, void *const *pointers) {
         if (a->inner != a->user) ok = dnnl_memory_set_data_handle(a->inner, inner) == dnnl_success;
         if (a->spec.zero_first) memset(inner, 0, a->inner_size);
         if (a->reorder && !a->spec.is_output) {
-            dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, a->user}, {DNNL_ARG_TO, a->inner}};
-            ok = run(a->reorder, 2, r);
+            dnnl_exec_arg_t r[3] = {{DNNL_ARG_FROM, a->user}, {DNNL_ARG_TO, a->inner}};
+            ok = run(a->reorder, 2, r, a->reorder_scratchpad, e->scratchpad_offset);
         }
     }
-    if (ok) ok = run(e->primitive, e->nargs, args);
+    if (ok) ok = run(e->primitive, e->nargs, args, e->scratchpad, e->scratchpad_offset);
     for (int i = 0; i < e->nargs && ok; i++) {
         bound_arg *a = &e->args[i];
         if (a->reorder && a->spec.is_output) {
-            dnnl_exec_arg_t r[2] = {{DNNL_ARG_FROM, a->inner}, {DNNL_ARG_TO, a->user}};
-            ok = run(a->reorder, 2, r);
+            dnnl_exec_arg_t r[3] = {{DNNL_ARG_FROM, a->inner}, {DNNL_ARG_TO, a->user}};
+            ok = run(a->reorder, 2, r, a->reorder_scratchpad, e->scratchpad_offset);
         }
     }
     pthread_mutex_unlock(&execute_lock);

@@ -24,6 +24,9 @@ typedef int (*st_build_fn)(dnnl_engine_t engine, const void *key, dnnl_primitive
 
 typedef struct st_dnnl_entry st_dnnl_entry;
 
+/// The attributes every primitive built for the cache must be created with (a scratchpad the cache provides).
+const_dnnl_primitive_attr_t st_dnnl_attr(void);
+
 /// The cached primitive of (`op`, `key`), built on first use; NULL when oneDNN cannot run it.
 st_dnnl_entry *st_dnnl_lookup(int op, const void *key, size_t key_size, st_build_fn build);
 /// Runs it on the caller's buffers (one pointer per argument). Returns 0 on failure.

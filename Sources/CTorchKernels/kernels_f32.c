@@ -19,28 +19,36 @@ int st_has_avx512(void) {
 // tanh as a [13/6] rational function of x on [-7.9, 7.9] (Eigen's fast tanh; at most
 // about 1.3e-7 relative error), exactly x for tiny |x| and +-1 beyond.
 AVX512 static inline __m512 tanh512(__m512 x) {
+    // Lanes beyond the bound may overflow to inf/NaN here; they are replaced by +-1 below.
     const __m512 bound = _mm512_set1_ps(7.90531110763549805f);
-    __m512 xc = _mm512_max_ps(_mm512_sub_ps(_mm512_setzero_ps(), bound), _mm512_min_ps(bound, x));
-    __m512 x2 = _mm512_mul_ps(xc, xc);
+    __m512 x2 = _mm512_mul_ps(x, x);
     __m512 p = _mm512_fmadd_ps(x2, _mm512_set1_ps(-2.76076847742355e-16f), _mm512_set1_ps(2.00018790482477e-13f));
     p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-8.60467152213735e-11f));
     p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(5.12229709037114e-08f));
     p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(1.48572235717979e-05f));
     p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(6.37261928875436e-04f));
     p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(4.89352455891786e-03f));
-    p = _mm512_mul_ps(xc, p);
+    p = _mm512_mul_ps(x, p);
     __m512 q = _mm512_fmadd_ps(x2, _mm512_set1_ps(1.19825839466702e-06f), _mm512_set1_ps(1.18534705686654e-04f));
     q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(2.26843463243900e-03f));
     q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(4.89352518554385e-03f));
     __m512 t = _mm512_mul_ps(p, reciprocal512(q));
     __m512 ax = _mm512_abs_ps(x);
     t = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.0004f), _CMP_LT_OQ), t, x);
-    // beyond the bound tanh rounds to +-1; NaN stays NaN
-    __m512 one = _mm512_set1_ps(1.0f);
-    __m512i sign = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000));
-    __m512 signed_one = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(one), sign));
-    t = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(ax, bound, _CMP_GT_OQ), t, signed_one);
-    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), t, x);
+    // 1.0 with the sign bit of x (ternary logic 0xB8: sign-mask bit ? x : one); NaN fails both compares and stays NaN
+    __m512i signed_one = _mm512_ternarylogic_epi32(_mm512_castps_si512(_mm512_set1_ps(1.0f)),
+                                                   _mm512_set1_epi32((int)0x80000000), _mm512_castps_si512(x), 0xB8);
+    __mmask16 beyond = _mm512_cmp_ps_mask(ax, bound, _CMP_GT_OQ);
+    t = _mm512_mask_blend_ps(beyond, t, _mm512_castsi512_ps(signed_one));
+    // Up to |x| = 9.01 float32 tanh is still below 1: 1 - 2 e^(-2|x|) there, without cancellation.
+    __mmask16 tail = beyond & _mm512_cmp_ps_mask(ax, _mm512_set1_ps(9.02f), _CMP_LT_OQ);
+    if (tail) {
+        __m512 e = exp512(_mm512_mul_ps(ax, _mm512_set1_ps(-2.0f)));
+        __m512 magnitude = _mm512_fnmadd_ps(e, _mm512_set1_ps(2.0f), _mm512_set1_ps(1.0f));
+        __m512 sign = _mm512_castsi512_ps(_mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000)));
+        t = _mm512_mask_blend_ps(tail, t, _mm512_or_ps(magnitude, sign));
+    }
+    return t;
 }
 
 AVX512 static inline __m512 binary512(int kind, __m512 va, __m512 vb) {

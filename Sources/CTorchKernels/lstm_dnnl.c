@@ -31,7 +31,7 @@ static int forward_pd(dnnl_engine_t engine, const st_lstm_geometry *g, int train
     dnnl_rnn_direction_t dir = g->reverse ? dnnl_unidirectional_right2left : dnnl_unidirectional_left2right;
     return dnnl_lstm_forward_desc_init(&rd, training ? dnnl_forward_training : dnnl_forward_inference, dir, &d.x, &d.h, &d.h,
                                        &d.wl, &d.wi, &d.b, &d.y, &d.h, &d.h, 0) == dnnl_success &&
-           dnnl_primitive_desc_create(pd, &rd, NULL, engine, NULL) == dnnl_success;
+           dnnl_primitive_desc_create(pd, &rd, st_dnnl_attr(), engine, NULL) == dnnl_success;
 }
 
 static st_arg_spec arg(int dnnl_arg, int is_output, const dnnl_memory_desc_t *user) {
@@ -74,7 +74,7 @@ static int build(dnnl_engine_t engine, const void *key, dnnl_primitive_desc_t *p
     dnnl_rnn_direction_t dir = k->g.reverse ? dnnl_unidirectional_right2left : dnnl_unidirectional_left2right;
     int ok = dnnl_lstm_backward_desc_init(&rd, dnnl_backward, dir, &d.x, &d.h, &d.h, &d.wl, &d.wi, &d.b, &d.y, &d.h, &d.h,
                                           &d.x, &d.h, &d.h, &d.wl, &d.wi, &d.b, &d.y, &d.h, &d.h, 0) == dnnl_success &&
-             dnnl_primitive_desc_create(pd, &rd, NULL, engine, hint) == dnnl_success;
+             dnnl_primitive_desc_create(pd, &rd, st_dnnl_attr(), engine, hint) == dnnl_success;
     if (ok) {
         const dnnl_memory_desc_t *ws = dnnl_primitive_desc_query_md(hint, dnnl_query_workspace_md, 0);
         forward_args(args, &u, 0);

@@ -21,7 +21,7 @@ static int build(dnnl_engine_t engine, const void *key, dnnl_primitive_desc_t *p
         dnnl_memory_desc_init_by_tag(&c, 3, cd, dnnl_f32, dnnl_abc) != dnnl_success) return 0;
     dnnl_matmul_desc_t md;
     if (dnnl_matmul_desc_init(&md, &a, &b, NULL, &c) != dnnl_success ||
-        dnnl_primitive_desc_create(pd, &md, NULL, engine, NULL) != dnnl_success) return 0;
+        dnnl_primitive_desc_create(pd, &md, st_dnnl_attr(), engine, NULL) != dnnl_success) return 0;
     const char *impl = NULL;
     if (dnnl_primitive_desc_query(*pd, dnnl_query_impl_info_str, 0, &impl) != dnnl_success || !impl || strstr(impl, "ref")) {
         dnnl_primitive_desc_destroy(*pd);

@@ -97,6 +97,27 @@ struct FusedKernelTests {
         }
     }
 
+    /// The vector tanh across its polynomial range, the tiny-|x| branch, the saturated tails and the specials.
+    @Test func tanhAcrossItsRange() {
+        let specials: [Double] = [.infinity, -.infinity, 100, -100, 9, -9, 7.9, -7.9, 7.91, -7.91, 8.5, -9.0, 9.05,
+                                  1e-5, -1e-5, 3.9e-4, 4.1e-4, 0.5, -0.5, 1e30, -1e30]
+        let sweep = (0..<200).map { -10 + Double($0) * 0.1 }
+        let values = (specials + sweep).map { Float($0) }
+        let x = Tensor(values, shape: [values.count])
+        let got = x.tanh().toArray(Float.self)
+        let reference = x.to(.float64).tanh().toArray(Double.self)
+        // within about two float32 ulps of the exact value
+        for (index, value) in got.enumerated() {
+            let expected = reference[index]
+            #expect(abs(Double(value) - expected) <= 2.5e-7 * max(abs(expected), 1e-30), "tanh(\(values[index])) = \(value), expected \(expected)")
+        }
+        #expect(got[0] == 1 && got[1] == -1)
+        let signedZero = Tensor([Float(-0.0), 0, .nan, -.nan], shape: [4]).tanh().toArray(Float.self)
+        #expect(signedZero[0] == 0 && signedZero[0].sign == .minus && signedZero[1].sign == .plus)
+        let nans = signedZero[2...]
+        #expect(nans.allSatisfy { $0.isNaN })
+    }
+
     /// Outputs this large take the streaming-store loops (with unaligned chunk starts).
     @Test func largeElementwiseOutputs() {
         let n = 600_001
