@@ -37,7 +37,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TorchCoreTests",
-            dependencies: ["Torch", "TorchConformance"],
+            dependencies: ["Torch", "TorchConformance", "CTorchKernels"],
             resources: [.copy("Fixtures")]
         ),
     ]

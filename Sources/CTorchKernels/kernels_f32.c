@@ -61,15 +61,18 @@ AVX512 static inline __m512 binary512(int kind, __m512 va, __m512 vb) {
     }
 }
 
-AVX512 static void binary_avx512(int kind, const float *a, int64_t sa, const float *b, int64_t sb, float *out, int64_t n) {
+// Loops are instantiated per kind and operand layout (constants after inlining), so
+// no branch remains inside them.
+AVX512 __attribute__((always_inline)) static inline void binary_loop(int kind, int sa, int sb, const float *a, const float *b,
+                                                                      float *out, int64_t n) {
     int64_t i = 0;
-    __m512 va1 = _mm512_set1_ps(a[0]), vb1 = _mm512_set1_ps(b[0]);
-    if (n >= ST_STREAM_MIN_FLOATS) {
+    __m512 va1 = _mm512_set1_ps(a[0]), vb1 = _mm512_set1_ps(b[0]), one = _mm512_set1_ps(1.0f);
+    if (n >= st_stream_min_floats()) {
         int64_t h = st_unaligned_head(out, n);
         if (h > 0) {
             __mmask16 m = (__mmask16)((1u << h) - 1);
             __m512 va = sa ? _mm512_maskz_loadu_ps(m, a) : va1, vb = sb ? _mm512_maskz_loadu_ps(m, b) : vb1;
-            _mm512_mask_storeu_ps(out, m, binary512(kind, va, _mm512_mask_blend_ps(m, _mm512_set1_ps(1.0f), vb)));
+            _mm512_mask_storeu_ps(out, m, binary512(kind, va, _mm512_mask_blend_ps(m, one, vb)));
             i = h;
         }
         for (; i + 16 <= n; i += 16) {
@@ -79,32 +82,34 @@ AVX512 static void binary_avx512(int kind, const float *a, int64_t sa, const flo
         _mm_sfence();
     }
     for (; i + 16 <= n; i += 16) {
-        __m512 va = sa ? _mm512_loadu_ps(a + i) : va1;
-        __m512 vb = sb ? _mm512_loadu_ps(b + i) : vb1;
-        __m512 r;
-        switch (kind) {
-        case ST_ADD: r = _mm512_add_ps(va, vb); break;
-        case ST_SUB: r = _mm512_sub_ps(va, vb); break;
-        case ST_MUL: r = _mm512_mul_ps(va, vb); break;
-        case ST_DIV: r = _mm512_div_ps(va, vb); break;
-        case ST_THRESHOLD_BACKWARD: r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(vb, _mm512_setzero_ps(), _CMP_NLE_UQ), va); break;
-        default: return;
-        }
-        _mm512_storeu_ps(out + i, r);
+        __m512 va = sa ? _mm512_loadu_ps(a + i) : va1, vb = sb ? _mm512_loadu_ps(b + i) : vb1;
+        _mm512_storeu_ps(out + i, binary512(kind, va, vb));
     }
     if (i < n) {
+        // masked-off lanes divide by 1, not by whatever the load left there
         __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
-        __m512 va = sa ? _mm512_maskz_loadu_ps(m, a + i) : va1;
-        __m512 vb = sb ? _mm512_maskz_loadu_ps(m, b + i) : vb1;
-        __m512 r;
-        switch (kind) {
-        case ST_ADD: r = _mm512_add_ps(va, vb); break;
-        case ST_SUB: r = _mm512_sub_ps(va, vb); break;
-        case ST_MUL: r = _mm512_mul_ps(va, vb); break;
-        case ST_THRESHOLD_BACKWARD: r = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(vb, _mm512_setzero_ps(), _CMP_NLE_UQ), va); break;
-        default: r = _mm512_div_ps(va, _mm512_mask_blend_ps(m, _mm512_set1_ps(1.0f), vb)); break;
-        }
-        _mm512_mask_storeu_ps(out + i, m, r);
+        __m512 va = sa ? _mm512_maskz_loadu_ps(m, a + i) : va1, vb = sb ? _mm512_maskz_loadu_ps(m, b + i) : vb1;
+        _mm512_mask_storeu_ps(out + i, m, binary512(kind, va, _mm512_mask_blend_ps(m, one, vb)));
+    }
+}
+
+#define ST_BINARY_CASE(K)                                         \
+    case K:                                                       \
+        if (sa && sb) binary_loop(K, 1, 1, a, b, out, n);         \
+        else if (sa) binary_loop(K, 1, 0, a, b, out, n);          \
+        else if (sb) binary_loop(K, 0, 1, a, b, out, n);          \
+        else binary_loop(K, 0, 0, a, b, out, n);                  \
+        break;
+
+/// `sa`/`sb`: 1 for a contiguous operand, 0 for a broadcast scalar.
+AVX512 static void binary_avx512(int kind, const float *a, int64_t sa, const float *b, int64_t sb, float *out, int64_t n) {
+    switch (kind) {
+    ST_BINARY_CASE(ST_ADD)
+    ST_BINARY_CASE(ST_SUB)
+    ST_BINARY_CASE(ST_MUL)
+    ST_BINARY_CASE(ST_DIV)
+    ST_BINARY_CASE(ST_THRESHOLD_BACKWARD)
+    default: break;
     }
 }
 
@@ -151,9 +156,9 @@ AVX512 static inline __m512 unary512(int kind, __m512 x) {
     }
 }
 
-AVX512 static void unary_avx512(int kind, const float *x, float *out, int64_t n) {
+AVX512 __attribute__((always_inline)) static inline void unary_loop(int kind, const float *x, float *out, int64_t n) {
     int64_t i = 0;
-    if (n >= ST_STREAM_MIN_FLOATS && ((uintptr_t)out & 3) == 0) {
+    if (n >= st_stream_min_floats() && ((uintptr_t)out & 3) == 0) {
         for (int64_t h = st_unaligned_head(out, n); i < h; i++) {
             __mmask16 m = 1;
             _mm512_mask_storeu_ps(out + i, m, unary512(kind, _mm512_maskz_loadu_ps(m, x + i)));
@@ -165,6 +170,22 @@ AVX512 static void unary_avx512(int kind, const float *x, float *out, int64_t n)
     if (i < n) {
         __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
         _mm512_mask_storeu_ps(out + i, m, unary512(kind, _mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
+
+AVX512 static void unary_avx512(int kind, const float *x, float *out, int64_t n) {
+    switch (kind) {
+    case ST_EXP: unary_loop(ST_EXP, x, out, n); break;
+    case ST_TANH: unary_loop(ST_TANH, x, out, n); break;
+    case ST_SIGMOID: unary_loop(ST_SIGMOID, x, out, n); break;
+    case ST_RELU: unary_loop(ST_RELU, x, out, n); break;
+    case ST_NEG: unary_loop(ST_NEG, x, out, n); break;
+    case ST_SQRT: unary_loop(ST_SQRT, x, out, n); break;
+    case ST_ABS: unary_loop(ST_ABS, x, out, n); break;
+    case ST_RECIPROCAL: unary_loop(ST_RECIPROCAL, x, out, n); break;
+    case ST_SQUARE: unary_loop(ST_SQUARE, x, out, n); break;
+    case ST_RSQRT: unary_loop(ST_RSQRT, x, out, n); break;
+    default: unary_loop(-1, x, out, n); break;
     }
 }
 

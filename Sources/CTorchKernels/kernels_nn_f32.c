@@ -36,7 +36,7 @@ AVX512 static inline __m512 gelu512(__m512 v) {
 
 AVX512 static void gelu_avx512(const float *x, float *y, int64_t n) {
     int64_t i = 0;
-    if (n >= ST_STREAM_MIN_FLOATS) {
+    if (n >= st_stream_min_floats()) {
         int64_t h = st_unaligned_head(y, n);
         if (h > 0) {
             __mmask16 k = tail_mask(h);

@@ -33,9 +33,10 @@ AVX512 static inline __m512 reciprocal512(__m512 d) {
     return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));
 }
 
-// Outputs of at least this many floats per call do not stay in the caches: their
-// stores bypass them (non-temporal), which saves reading each destination line first.
-#define ST_STREAM_MIN_FLOATS (1 << 18)
+// Outputs of at least st_stream_min_floats() floats per call (CTorchKernels.h) do not stay
+// in the last-level cache: their stores bypass it (non-temporal), which saves reading each
+// destination line first.
+#include "CTorchKernels.h"
 
 // Elements before `out` is 64-byte aligned (where the streaming loop can start).
 static inline int64_t st_unaligned_head(const float *out, int64_t n) {

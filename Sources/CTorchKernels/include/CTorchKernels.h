@@ -16,6 +16,12 @@ void st_parallel_chunks(int64_t chunks, st_chunk_fn fn, void *ctx);
 /// The next number of a process-wide counter (the creation order of autograd nodes).
 int64_t st_next_sequence_nr(void);
 
+/// Elementwise kernels write outputs of at least this many floats per call with
+/// non-temporal stores (default: sized from the last-level cache). Setting it changes
+/// only speed, never values.
+int64_t st_stream_min_floats(void);
+void st_set_stream_min_floats(int64_t floats);
+
 /// Threads of the shared pool, and setting them (`omp_set_num_threads`).
 int st_max_threads(void);
 void st_set_num_threads(int n);
