@@ -138,6 +138,24 @@ struct FusedKernelTests {
         #expect(F.gelu(a32).to(.float64).allclose(F.gelu(exact), rtol: 1e-5, atol: 1e-6))
     }
 
+    /// bfloat16 products (oneDNN's bf16 kernels where the CPU has them) round the exact
+    /// product of the bf16 operands once: within one bf16 rounding of float64.
+    @Test(arguments: [(1, 64, 64, 64), (3, 33, 47, 29), (1, 200, 300, 150)])
+    func bfloat16Matmul(_ s: (Int, Int, Int, Int)) {
+        let (batch, m, k, n) = s
+        let g = Generator(seed: UInt64(m * k))
+        let a = Tensor.randn([batch, m, k], generator: g).to(.bfloat16)
+        let bt = Tensor.randn([batch, n, k], generator: g).to(.bfloat16)
+        for b in [bt.transpose(1, 2), bt.transpose(1, 2).contiguous()] {
+            let got = a.matmul(b)
+            #expect(got.dtype == .bfloat16)
+            let exact = a.to(.float64).matmul(b.to(.float64))
+            let scale = a.to(.float64).abs().matmul(b.to(.float64).abs())
+            let error = (got.to(.float64) - exact).abs()
+            #expect((error - (scale * 1e-5 + exact.abs() * 0.0079)).max().item(Double.self) <= 0)
+        }
+    }
+
     @Test func gelu() {
         Self.compare([[3, 50]], seed: 5) { F.gelu($0[0] * 3) }
     }

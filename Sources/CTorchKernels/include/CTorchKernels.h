@@ -93,6 +93,10 @@ int st_conv2d_f32(int kind, const st_conv2d_geometry *g, const float *a, const f
 /// optimised kernel for these layouts.
 int st_matmul_f32(int64_t batch, int64_t m, int64_t k, int64_t n, const float *a, const int64_t a_strides[3],
                   const float *b, const int64_t b_strides[3], float *c);
+/// The same for bfloat16 operands and result (float32 accumulation); 0 where the CPU
+/// has no bfloat16 kernel in oneDNN.
+int st_matmul_bf16(int64_t batch, int64_t m, int64_t k, int64_t n, const uint16_t *a, const int64_t a_strides[3],
+                   const uint16_t *b, const int64_t b_strides[3], uint16_t *c);
 
 /// Exact GELU, x * Phi(x), and its gradient gy * (Phi(x) + x * phi(x)), over n contiguous floats.
 void st_gelu_f32(const float *x, float *y, int64_t n);

@@ -15,6 +15,8 @@ extension CPUBackend {
                             pb + i * b.strides[0], Int64(b.strides[1]), Int64(b.strides[2]),
                             po + i * m * n, Int64(n), 0)
             }
+        case .bfloat16 where bfloat16Matmul(a, b, out):
+            return
         case .float16, .bfloat16:
             let af = try a.cast(to: .float32), bf = try b.cast(to: .float32)
             let of = Tensor(uninitializedShape: out.shape, dtype: .float32)
@@ -28,6 +30,15 @@ extension CPUBackend {
         case .bool:
             throw TorchError("\"addmm_impl_cpu_\" not implemented for 'Bool'")
         }
+    }
+
+    /// bfloat16 products on oneDNN's bf16 kernels; false where it has none for this CPU.
+    private func bfloat16Matmul(_ a: Tensor, _ b: Tensor, _ out: Tensor) -> Bool {
+        let batch = a.shape[0], m = a.shape[1], k = a.shape[2], n = b.shape[2]
+        guard batch > 0, m > 0, n > 0, k > 0 else { return false }
+        let aStrides = a.strides.map { Int64($0) }, bStrides = b.strides.map { Int64($0) }
+        return st_matmul_bf16(Int64(batch), Int64(m), Int64(k), Int64(n), a.pointer(as: UInt16.self), aStrides,
+                              b.pointer(as: UInt16.self), bStrides, out.pointer(as: UInt16.self)) != 0
     }
 
     /// Row-major operand description for a GEMM call: transposition flag and leading dimension.
