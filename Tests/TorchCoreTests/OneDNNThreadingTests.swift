@@ -59,4 +59,22 @@ struct OneDNNThreadingTests {
         }
         #expect(Self.matches(Self.convolutionAndLSTM(.float32), reference), "on the test's thread")
     }
+
+    /// Several threads at once, each running its own graphs (oneDNN primitives, the
+    /// allocator, autograd, the OpenMP pool from different callers).
+    @Test func concurrentCallersGetTheSameResults() {
+        let reference = Self.convolutionAndLSTM(.float64)
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var values: [Int: [Double]] = [:]
+        }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: 4) { caller in
+            let values = Self.convolutionAndLSTM(.float32)
+            results.lock.withLock { results.values[caller] = values }
+        }
+        for caller in 0..<4 {
+            #expect(Self.matches(results.values[caller] ?? [], reference), "caller \(caller)")
+        }
+    }
 }
