@@ -4,10 +4,13 @@ import Glibc
 import Musl
 #endif
 
-/// State that PyTorch keeps per thread: grad mode, the error boundary, anomaly mode.
+/// State that PyTorch keeps per thread: grad mode, the error boundary, anomaly mode,
+/// autocast.
 final class ThreadState {
     var gradEnabled = true
     var anomalyDetection = false
+    /// The CPU autocast dtype while autocast is on.
+    var autocastDType: DType? = nil
     let errors = ErrorScope()
 
     nonisolated(unsafe) private static var key: pthread_key_t = {

@@ -7,7 +7,8 @@ extension Tensor {
     /// Convolves [N, C, H, W] with `weight` [O, C/groups, kh, kw] over `window`
     /// (which carries stride, dilation, padding and the input's spatial size).
     public func convolution2d(weight: Tensor, bias: Tensor?, window w: Window2d, groups: Int) -> Tensor {
-        run { () throws(TorchError) -> Tensor in try convolution2dOp(weight: weight, bias: bias, window: w, groups: groups) }
+        let x = Autocast.lowerPrecision(self), weight = Autocast.lowerPrecision(weight), bias = Autocast.lowerPrecision(bias)
+        return run { () throws(TorchError) -> Tensor in try x.convolution2dOp(weight: weight, bias: bias, window: w, groups: groups) }
     }
 
     func convolution2dOp(weight: Tensor, bias: Tensor?, window w: Window2d, groups: Int) throws(TorchError) -> Tensor {

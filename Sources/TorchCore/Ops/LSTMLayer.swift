@@ -23,7 +23,10 @@ public struct LSTMLayerGeometry: Sendable, Equatable {
 /// step to the first. Returns the outputs [T, B, H] and the final states.
 public func lstmLayer(_ x: Tensor, h0: Tensor, c0: Tensor, weightIH: Tensor, weightHH: Tensor,
                       biasIH: Tensor?, biasHH: Tensor?, reverse: Bool) -> (output: Tensor, h: Tensor, c: Tensor) {
-    run { () throws(TorchError) -> (output: Tensor, h: Tensor, c: Tensor) in
+    let x = Autocast.lowerPrecision(x), h0 = Autocast.lowerPrecision(h0), c0 = Autocast.lowerPrecision(c0)
+    let weightIH = Autocast.lowerPrecision(weightIH), weightHH = Autocast.lowerPrecision(weightHH)
+    let biasIH = Autocast.lowerPrecision(biasIH), biasHH = Autocast.lowerPrecision(biasHH)
+    return run { () throws(TorchError) -> (output: Tensor, h: Tensor, c: Tensor) in
         try check(x.rank == 3 && h0.rank == 2 && c0.rank == 2, "lstm layer: expected x [T, B, I] and states [B, H], got \(shapeString(x.shape)), \(shapeString(h0.shape)), \(shapeString(c0.shape))")
         let (t, b, i) = (x.shape[0], x.shape[1], x.shape[2]), h = h0.shape[1]
         try check(weightIH.shape == [4 * h, i] && weightHH.shape == [4 * h, h] && h0.shape == [b, h] && c0.shape == [b, h],

@@ -30,7 +30,8 @@ private func isColumnMajor(_ t: Tensor) -> Bool {
 extension Tensor {
     /// Matrix product with PyTorch's rules for 1-d and batched operands (`matmul`, `@`).
     public func matmul(_ other: Tensor) -> Tensor {
-        run { () throws(TorchError) -> Tensor in try matmulOp(other) }
+        let a = Autocast.lowerPrecision(self), b = Autocast.lowerPrecision(other)
+        return run { () throws(TorchError) -> Tensor in try a.matmulOp(b) }
     }
 
     func matmulOp(_ other: Tensor) throws(TorchError) -> Tensor {
@@ -80,31 +81,36 @@ extension Tensor {
 
     /// Product of two matrices (`mm`).
     public func mm(_ other: Tensor) -> Tensor {
-        run { () throws(TorchError) -> Tensor in
+        let a = Autocast.lowerPrecision(self), other = Autocast.lowerPrecision(other)
+        return run { () throws(TorchError) -> Tensor in
+            let shape = a.shape, rank = a.rank
             try check(rank == 2, "self must be a matrix")
             try check(other.rank == 2, "mat2 must be a matrix")
             try check(shape[1] == other.shape[0], "mat1 and mat2 shapes cannot be multiplied (\(shape[0])x\(shape[1]) and \(other.shape[0])x\(other.shape[1]))")
-            return try matmulOp(other)
+            return try a.matmulOp(other)
         }
     }
 
     /// Batched product of [B, M, K] and [B, K, N] (`bmm`).
     public func bmm(_ other: Tensor) -> Tensor {
-        run { () throws(TorchError) -> Tensor in
+        let a = Autocast.lowerPrecision(self), other = Autocast.lowerPrecision(other)
+        return run { () throws(TorchError) -> Tensor in
+            let shape = a.shape, rank = a.rank
             try check(rank == 3, "batch1 must be a 3D tensor")
             try check(other.rank == 3, "batch2 must be a 3D tensor")
             try check(shape[0] == other.shape[0], "batch1 and batch2 must have same number of batches, got \(shape[0]) and \(other.shape[0])")
             try check(shape[2] == other.shape[1], "Expected size for first two dimensions of batch2 tensor to be: [\(shape[0]), \(shape[2])] but got: [\(other.shape[0]), \(other.shape[1])].")
-            return try bmmChecked(other)
+            return try a.bmmChecked(other)
         }
     }
 
     /// beta * self + alpha * (mat1 @ mat2) (`addmm`).
     public func addmm(_ mat1: Tensor, _ mat2: Tensor, beta: Scalar = 1, alpha: Scalar = 1) -> Tensor {
+        let input = Autocast.lowerPrecision(self)
         let prod = mat1.mm(mat2)
         let scaled = alpha == 1 ? prod : prod * alpha
-        if beta == 0 { return scaled + self.zerosLike() }
-        return (beta == 1 ? self : self * beta) + scaled
+        if beta == 0 { return scaled + input.zerosLike() }
+        return (beta == 1 ? input : input * beta) + scaled
     }
 
     /// Inner product of two 1-d tensors (`dot`).

@@ -92,10 +92,12 @@ extension Tensor {
     public func sum(dim: Int, keepdim: Bool = false, dtype: DType? = nil) -> Tensor { sum(dims: [dim], keepdim: keepdim, dtype: dtype) }
 
     public func prod(dtype: DType? = nil) -> Tensor {
-        run { () throws(TorchError) -> Tensor in try reduction(.prod, dims: nil, keepdim: false, dtype: dtype) }
+        let x = Autocast.float32(self)
+        return run { () throws(TorchError) -> Tensor in try x.reduction(.prod, dims: nil, keepdim: false, dtype: dtype) }
     }
     public func prod(dim: Int, keepdim: Bool = false, dtype: DType? = nil) -> Tensor {
-        run { () throws(TorchError) -> Tensor in try reduction(.prod, dims: [dim], keepdim: keepdim, dtype: dtype) }
+        let x = Autocast.float32(self)
+        return run { () throws(TorchError) -> Tensor in try x.reduction(.prod, dims: [dim], keepdim: keepdim, dtype: dtype) }
     }
 
     /// Mean over all elements or `dims` (floating dtypes only, like PyTorch).

@@ -176,6 +176,7 @@ extension Functional {
 
     /// x for x > 0, else weight * x with a per-channel (dim 1) or single weight (`prelu`).
     public static func prelu(_ input: Tensor, weight: Tensor) -> Tensor {
+        let input = Autocast.lowerPrecision(input), weight = Autocast.lowerPrecision(weight)
         var w = weight
         if weight.numel != 1 {
             let channels = input.rank >= 2 ? input.shape[1] : (input.rank == 1 ? input.shape[0] : 1)

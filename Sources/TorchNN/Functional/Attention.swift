@@ -9,6 +9,8 @@ extension Functional {
     public static func scaledDotProductAttention(_ query: Tensor, _ key: Tensor, _ value: Tensor, attnMask: Tensor? = nil,
                                                  dropoutP: Double = 0, isCausal: Bool = false, scale: Double? = nil,
                                                  enableGQA: Bool = false, generator: Generator? = nil) -> Tensor {
+        let query = Autocast.lowerPrecision(query), key = Autocast.lowerPrecision(key), value = Autocast.lowerPrecision(value)
+        let attnMask = Autocast.lowerPrecision(attnMask)
         guard require(!(isCausal && attnMask != nil), "_scaled_dot_product_attention: Explicit attn_mask should not be set when is_causal=True")
         else { return placeholder }
         guard require(query.rank >= 2 && key.rank >= 2 && value.rank >= 2,

@@ -18,6 +18,7 @@ extension Functional {
         _ input: Tensor, _ weight: Tensor, bias: Tensor? = nil,
         stride: [Int] = [1], padding: ConvPadding = .explicit([0]), dilation: [Int] = [1], groups: Int = 1
     ) -> Tensor {
+        let input = Autocast.lowerPrecision(input), weight = Autocast.lowerPrecision(weight), bias = Autocast.lowerPrecision(bias)
         let unbatched = input.rank == 3
         let x = unbatched ? input.unsqueeze(0) : input
         torchCheck(x.rank == 4, "Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of size: \(input.shape)")
@@ -73,6 +74,7 @@ extension Functional {
         _ input: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: [Int] = [1], padding: [Int] = [0],
         outputPadding: [Int] = [0], groups: Int = 1, dilation: [Int] = [1]
     ) -> Tensor {
+        let input = Autocast.lowerPrecision(input), weight = Autocast.lowerPrecision(weight), bias = Autocast.lowerPrecision(bias)
         let unbatched = input.rank == 3
         let x = unbatched ? input.unsqueeze(0) : input
         torchCheck(x.rank == 4 && weight.rank == 4, "conv_transpose2d: expected 4-D input and weight, got \(input.shape) and \(weight.shape)")

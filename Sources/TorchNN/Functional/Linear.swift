@@ -3,6 +3,7 @@ import TorchCore
 extension Functional {
     /// x @ weight^T + bias (`linear`), for any number of leading batch dims.
     public static func linear(_ input: Tensor, _ weight: Tensor, bias: Tensor? = nil) -> Tensor {
+        let input = Autocast.lowerPrecision(input), weight = Autocast.lowerPrecision(weight), bias = Autocast.lowerPrecision(bias)
         guard require(weight.rank <= 2, "t() expects a tensor with <= 2 dimensions, but self is \(weight.rank)D") else { return placeholder }
         if input.rank >= 1 && weight.rank == 2 {
             let k = input.shape[input.rank - 1]

@@ -23,6 +23,7 @@ extension Functional {
 
     /// Mean squared error (`mse_loss`).
     public static func mseLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean, weight: Tensor? = nil) -> Tensor {
+        let input = Autocast.float32(input), target = Autocast.float32(target), weight = weight.map(Autocast.float32)
         guard broadcastShape(input.shape, target.shape) != nil else { return placeholder }
         guard requireFloat(input, "mse_cpu") else { return placeholder }
         return weightedReduce((input - target).square(), weight, input: input, reduction)
@@ -30,12 +31,14 @@ extension Functional {
 
     /// Mean absolute error (`l1_loss`).
     public static func l1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean, weight: Tensor? = nil) -> Tensor {
+        let input = Autocast.float32(input), target = Autocast.float32(target), weight = weight.map(Autocast.float32)
         guard broadcastShape(input.shape, target.shape) != nil else { return placeholder }
         return weightedReduce((input - target).abs(), weight, input: input, reduction)
     }
 
     /// Quadratic below `beta`, linear above, continuous (`smooth_l1_loss`).
     public static func smoothL1Loss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean, beta: Double = 1) -> Tensor {
+        let input = Autocast.float32(input), target = Autocast.float32(target)
         guard require(beta >= 0, "smooth_l1_loss does not support negative values for beta.") else { return placeholder }
         guard broadcastShape(input.shape, target.shape) != nil else { return placeholder }
         if beta == 0 { return l1Loss(input, target, reduction: reduction) }
@@ -47,6 +50,7 @@ extension Functional {
     /// Quadratic below `delta`, delta-scaled linear above (`huber_loss`).
     public static func huberLoss(_ input: Tensor, _ target: Tensor, reduction: Reduction = .mean, delta: Double = 1,
                                  weight: Tensor? = nil) -> Tensor {
+        let input = Autocast.float32(input), target = Autocast.float32(target), weight = weight.map(Autocast.float32)
         guard require(delta > 0, "huber_loss does not support non-positive values for delta.") else { return placeholder }
         guard broadcastShape(input.shape, target.shape) != nil else { return placeholder }
         let z = (input - target).abs()
@@ -62,6 +66,7 @@ extension Functional {
     /// clamped to >= -100 like PyTorch.
     public static func binaryCrossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
                                           reduction: Reduction = .mean) -> Tensor {
+        let input = Autocast.float32(input), target = Autocast.float32(target), weight = weight.map(Autocast.float32)
         guard require(target.shape == input.shape,
                       "Using a target size (\(sizeText(target.shape))) that is different to the input size (\(sizeText(input.shape))) is deprecated. Please ensure they have the same size.")
         else { return placeholder }
@@ -89,6 +94,7 @@ extension Functional {
     /// (`binary_cross_entropy_with_logits`); `posWeight` weighs the positive class.
     public static func binaryCrossEntropyWithLogits(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil,
                                                     reduction: Reduction = .mean, posWeight: Tensor? = nil) -> Tensor {
+        let input = Autocast.float32(input), target = Autocast.float32(target), weight = weight.map(Autocast.float32), posWeight = posWeight.map(Autocast.float32)
         guard require(target.shape == input.shape,
                       "Target size (\(sizeText(target.shape))) must be the same as input size (\(sizeText(input.shape)))")
         else { return placeholder }
@@ -154,6 +160,7 @@ extension Functional {
     /// sample. The weighted mean divides by the total weight of the non-ignored targets.
     public static func nllLoss(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
                                reduction: Reduction = .mean) -> Tensor {
+        let input = Autocast.float32(input), weight = weight.map(Autocast.float32)
         guard checkClassTarget(input, target, weight: weight, ignoreIndex: ignoreIndex) != nil else { return placeholder }
         return nllLossChecked(input, target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction)
     }
@@ -172,6 +179,7 @@ extension Functional {
     /// PyTorch's formula.
     public static func crossEntropy(_ input: Tensor, _ target: Tensor, weight: Tensor? = nil, ignoreIndex: Int = -100,
                                     reduction: Reduction = .mean, labelSmoothing: Double = 0) -> Tensor {
+        let input = Autocast.float32(input), target = Autocast.float32(target), weight = weight.map(Autocast.float32)
         guard require(input.rank >= 1, "Expected 1 or more dimensions (got \(input.rank))") else { return placeholder }
         let classDim = input.rank == 1 ? 0 : 1
         let c = input.shape[classDim]
@@ -231,6 +239,7 @@ extension Functional {
     /// Kullback-Leibler divergence with `input` as log-probabilities (`kl_div`):
     /// target * (log(target) - input), or with `logTarget`, exp(target) * (target - input).
     public static func klDiv(_ input: Tensor, _ target: Tensor, reduction: KLDivReduction = .mean, logTarget: Bool = false) -> Tensor {
+        let input = Autocast.float32(input), target = Autocast.float32(target)
         guard broadcastShape(input.shape, target.shape) != nil else { return placeholder }
         let loss = logTarget ? target.exp() * (target - input) : target.xlogy(target) - target * input
         switch reduction {

@@ -14,6 +14,8 @@ extension Functional {
         case "constant":
             return constantPad(input, pad, value: value ?? 0)
         case "reflect", "replicate", "circular":
+            // autocast runs reflection (1-d, 2-d) and replication padding in float32
+            let input = mode == "replicate" || (mode == "reflect" && pairs <= 2) ? Autocast.float32(input) : input
             guard require(value == nil || value == 0, "Padding mode \"\(mode)\" doesn't take in value argument") else { return placeholder }
             let supported = (pairs == 1 && (input.rank == 2 || input.rank == 3)) || (pairs == 2 && (input.rank == 3 || input.rank == 4))
                 || (pairs == 3 && (input.rank == 4 || input.rank == 5))
