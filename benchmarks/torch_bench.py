@@ -149,10 +149,12 @@ def conv_fwd_bwd(batch, cin, cout, size):
     return build
 
 
-def classifier_step(model, opt, x, y):
-    """A training step: cross-entropy of model(x) against y, backward, optimizer step."""
+def classifier_step(model, opt, x, y, autocast=False):
+    """A training step: cross-entropy of model(x) against y, backward, optimizer step;
+    with `autocast`, the forward pass and the loss run under bfloat16 autocast."""
     def step():
-        loss = torch.nn.functional.cross_entropy(model(x), y)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+            loss = torch.nn.functional.cross_entropy(model(x), y)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -187,7 +189,7 @@ class BasicBlock(torch.nn.Module):
         return torch.relu(out + (self.downsample(x) if self.downsample is not None else x))
 
 
-def resnet18_step():
+def resnet18_step(autocast=False):
     nn = torch.nn
     layers = [nn.Conv2d(3, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU()]
     cin = 64
@@ -199,7 +201,7 @@ def resnet18_step():
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     x, y = torch.randn(32, 3, 32, 32), torch.randint(0, 10, (32,))
 
-    return classifier_step(model, opt, x, y)
+    return classifier_step(model, opt, x, y, autocast)
 
 
 class AugmentedImages(torch.utils.data.Dataset):
@@ -234,7 +236,7 @@ def dataloader_mnist():
     return epoch
 
 
-def digits_cnn_step():
+def digits_cnn_step(autocast=False):
     nn = torch.nn
     torch.manual_seed(0)
     model = nn.Sequential(
@@ -246,7 +248,7 @@ def digits_cnn_step():
     x = torch.rand(32, 1, 8, 8)
     y = torch.randint(0, 10, (32,))
 
-    return classifier_step(model, opt, x, y)
+    return classifier_step(model, opt, x, y, autocast)
 
 
 def lstm_step():
@@ -323,6 +325,8 @@ WORKLOADS = {
     "mlp_step": (mlp_step, 1),
     "digits_cnn_step": (digits_cnn_step, 1),
     "resnet18_step": (resnet18_step, 1),
+    "digits_cnn_step_autocast": (lambda: digits_cnn_step(autocast=True), 1),
+    "resnet18_step_autocast": (lambda: resnet18_step(autocast=True), 1),
     "lstm_step": (lstm_step, 1),
     "gpt_step": (gpt_step, 1),
     "dataloader_mnist": (dataloader_mnist, 1),

@@ -79,6 +79,22 @@ def products():
                           px=px, pw=pw, p=p), out)
 
 
+def norms():
+    # batch norm (training, then evaluation) and layer norm on bfloat16 activations with
+    # float32 parameters: float32 math, bfloat16 results, float32 running statistics
+    x, w = leaf(2, 3, 5, 5), leaf(4, 3, 3, 3, scale=0.3)
+    bn_w, bn_b, ln_w, ln_b = leaf(4), leaf(4), leaf(5), leaf(5)
+    running_mean, running_var = torch.zeros(4), torch.ones(4)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        y = F.conv2d(x, w, padding=1)
+        z = F.batch_norm(y, running_mean, running_var, bn_w, bn_b, training=True)
+        e = F.batch_norm(y, running_mean, running_var, bn_w, bn_b, training=False)
+        n = F.layer_norm(z, (5,), ln_w, ln_b)
+        loss = (n.float() * n.float()).mean() + e.float().mean()
+    save("norms", dict(x=x, w=w, bn_w=bn_w, bn_b=bn_b, ln_w=ln_w, ln_b=ln_b),
+         dict(z=z, e=e, n=n, loss=loss, running_mean=running_mean, running_var=running_var), loss)
+
+
 def lstm():
     torch.manual_seed(5)
     x = leaf(6, 2, 4)
@@ -100,5 +116,6 @@ if __name__ == "__main__":
     mlp(torch.float16)
     conv()
     products()
+    norms()
     lstm()
     print("wrote", sorted(os.listdir(OUT)))

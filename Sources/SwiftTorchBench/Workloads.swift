@@ -56,6 +56,8 @@ var allWorkloads: [Workload] {
         Workload(name: "mlp_step", batch: 1) { makeMLPStep() },
         Workload(name: "digits_cnn_step", batch: 1) { makeDigitsCNNStep() },
         Workload(name: "resnet18_step", batch: 1) { makeResNet18Step() },
+        Workload(name: "digits_cnn_step_autocast", batch: 1) { makeDigitsCNNStep(autocast: true) },
+        Workload(name: "resnet18_step_autocast", batch: 1) { makeResNet18Step(autocast: true) },
         Workload(name: "lstm_step", batch: 1) { makeLSTMStep() },
         Workload(name: "gpt_step", batch: 1) { makeGPTStep() },
         Workload(name: "dataloader_mnist", batch: 1) { makeDataLoaderEpoch() },
@@ -106,9 +108,11 @@ private func makeConvFwdBwd(batch: Int, cin: Int, cout: Int, size: Int) -> () ->
 }
 
 /// A training step: cross-entropy of `model(x)` against `y`, backward, optimizer step.
-private func classifierStep(_ model: Module, _ opt: Optimizer, _ x: Tensor, _ y: Tensor) -> () -> Void {
+/// `autocast`: the forward pass and the loss run under bfloat16 autocast, backward and
+/// the step outside it (PyTorch's mixed-precision recipe).
+private func classifierStep(_ model: Module, _ opt: Optimizer, _ x: Tensor, _ y: Tensor, autocast: Bool = false) -> () -> Void {
     {
-        let loss = F.crossEntropy(model(x), y)
+        let loss = withAutocast(enabled: autocast) { F.crossEntropy(model(x), y) }
         opt.zeroGrad()
         loss.backward()
         opt.step()
@@ -147,7 +151,7 @@ private final class BasicBlock: Module {
 
 /// ResNet-18 for 32x32 inputs (3x3 stem, no max-pool; stages 64-128-256-512 of two
 /// basic blocks; global average pool; 10 classes), batch 32, SGD momentum 0.9.
-private func makeResNet18Step() -> () -> Void {
+private func makeResNet18Step(autocast: Bool = false) -> () -> Void {
     var layers: [Module] = [Conv2d(3, 64, kernelSize: 3, padding: 1, bias: false), BatchNorm2d(64), ReLU()]
     var cin = 64
     for (cout, stride) in [(64, 1), (128, 2), (256, 2), (512, 2)] {
@@ -159,7 +163,7 @@ private func makeResNet18Step() -> () -> Void {
     let model = Sequential(layers)
     let opt = SGD(model.parameters(), lr: 0.01, momentum: 0.9, weightDecay: 5e-4)
     let x = Tensor.randn([32, 3, 32, 32]), y = Tensor.randint(low: 0, high: 10, [32])
-    return classifierStep(model, opt, x, y)
+    return classifierStep(model, opt, x, y, autocast: autocast)
 }
 
 /// One epoch of a DataLoader over 10,000 MNIST-shaped uint8 images with random crop
@@ -186,7 +190,7 @@ private func sgemm(_ n: Int) -> Workload {
 
 /// One Adam training step of the digits CNN (conv 1->16, conv 16->32, max-pool,
 /// linear 512->64, linear 64->10; batch 32 of 1x8x8).
-private func makeDigitsCNNStep() -> () -> Void {
+private func makeDigitsCNNStep(autocast: Bool = false) -> () -> Void {
     manualSeed(0)
     let model = Sequential(
         Conv2d(1, 16, kernelSize: 3, padding: 1), ReLU(),
@@ -196,7 +200,7 @@ private func makeDigitsCNNStep() -> () -> Void {
     let opt = Adam(model.parameters(), lr: 1e-3)
     let x = Tensor.rand([32, 1, 8, 8])
     let y = Tensor.randint(low: 0, high: 10, [32])
-    return classifierStep(model, opt, x, y)
+    return classifierStep(model, opt, x, y, autocast: autocast)
 }
 
 /// LSTM (input 64, hidden 256, 1 layer), sequence 64, batch 32: forward, MSE-free

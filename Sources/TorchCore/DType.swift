@@ -19,6 +19,9 @@ public enum DType: Int, Sendable, CaseIterable, CustomStringConvertible {
         }
     }
 
+    /// float16 and bfloat16, which CPU kernels compute in float32 ("opmath").
+    public var isReducedFloat: Bool { self == .float16 || self == .bfloat16 }
+
     /// Integer types, bool excluded.
     public var isIntegral: Bool {
         switch self {

@@ -61,6 +61,31 @@ struct AutocastTests {
         }
     }
 
+    @Test func normalizationKeepsBFloat16ActivationsAndFloat32Statistics() throws {
+        let data = try Self.load("norms")
+        let x = Self.leaf(data, "x"), w = Self.leaf(data, "w")
+        let bnW = Self.leaf(data, "bn_w"), bnB = Self.leaf(data, "bn_b"), lnW = Self.leaf(data, "ln_w"), lnB = Self.leaf(data, "ln_b")
+        let runningMean = Tensor.zeros([4]), runningVar = Tensor.ones([4])
+        let (z, e, n, loss) = withAutocast {
+            let y = F.conv2d(x, w, padding: .explicit([1]))
+            let z = F.batchNorm(y, runningMean: runningMean, runningVar: runningVar, weight: bnW, bias: bnB, training: true)
+            let e = F.batchNorm(y, runningMean: runningMean, runningVar: runningVar, weight: bnW, bias: bnB, training: false)
+            let n = F.layerNorm(z, normalizedShape: [5], weight: lnW, bias: lnB)
+            let n32 = n.to(.float32)
+            return (z, e, n, (n32 * n32).mean() + e.to(.float32).mean())
+        }
+        for (name, t) in [("z", z), ("e", e), ("n", n)] {
+            Self.expectClose(t, data["output/\(name)"]!, rtol: 2e-2, atol: 3e-2, name)
+        }
+        Self.expectClose(runningMean, data["output/running_mean"]!, rtol: 1e-2, atol: 1e-3, "running mean")
+        Self.expectClose(runningVar, data["output/running_var"]!, rtol: 1e-2, atol: 1e-3, "running var")
+        Self.expectClose(loss, data["output/loss"]!, rtol: 1e-2, atol: 1e-3, "loss")
+        loss.backward()
+        for (name, t) in [("x", x), ("w", w), ("bn_w", bnW), ("bn_b", bnB), ("ln_w", lnW), ("ln_b", lnB)] {
+            Self.expectClose(t.grad!, data["grad/\(name)"]!, rtol: 3e-2, atol: 3e-3, "grad \(name)")
+        }
+    }
+
     @Test func whichOpsChangeDType() throws {
         let data = try Self.load("products")
         func input(_ name: String) -> Tensor { data["input/\(name)"]! }

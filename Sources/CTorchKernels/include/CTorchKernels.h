@@ -86,6 +86,10 @@ typedef enum { ST_CONV_FORWARD = 0, ST_CONV_BACKWARD_DATA = 1, ST_CONV_BACKWARD_
 ///   backward weights: a = x,  b = gy,     out = gweight, bias = gbias (or NULL)
 /// Returns 0 when oneDNN cannot run it (the caller then uses its own path).
 int st_conv2d_f32(int kind, const st_conv2d_geometry *g, const float *a, const float *b, float *out, float *bias);
+/// The same for bfloat16 buffers (every tensor bfloat16); 0 where oneDNN has only its
+/// reference kernel for it on this CPU.
+int st_conv2d_bf16(int kind, const st_conv2d_geometry *g, const uint16_t *a, const uint16_t *b, uint16_t *out,
+                   uint16_t *bias);
 
 /// Batched float32 matrix product c[i] = a[i] b[i] through oneDNN's matmul primitive
 /// (cached per shape and strides): a is [batch, m, k], b [batch, k, n], both strided

@@ -23,6 +23,11 @@ extension Functional {
         guard checkNormalizedShape(input, normalizedShape, rmsStyle: false),
               checkAffine(weight, "weight", normalizedShape), checkAffine(bias, "bias", normalizedShape)
         else { return placeholder }
+        if input.dtype.isReducedFloat {
+            // half types normalise in float32 and keep their dtype, whatever the affine parameters' dtype
+            return input.to(.float32).layerNorm(normalizedDims: normalizedShape.count, weight: weight?.to(.float32),
+                                                bias: bias?.to(.float32), eps: eps).to(input.dtype)
+        }
         return input.layerNorm(normalizedDims: normalizedShape.count, weight: weight, bias: bias, eps: eps)
     }
 
@@ -32,7 +37,7 @@ extension Functional {
         guard checkNormalizedShape(input, normalizedShape, rmsStyle: true), checkAffine(weight, "weight", normalizedShape)
         else { return placeholder }
         let dims = Array((input.rank - normalizedShape.count)..<input.rank)
-        let half = input.dtype == .float16 || input.dtype == .bfloat16
+        let half = input.dtype.isReducedFloat
         let x = half ? input.to(.float32) : input
         let e = eps ?? finfoEps(input.dtype)
         var out = x * (x.pow(2).mean(dims: dims, keepdim: true) + e).rsqrt()
@@ -79,6 +84,11 @@ extension Functional {
     public static func batchNorm(_ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil,
                                  bias: Tensor? = nil, training: Bool = false, momentum: Double = 0.1,
                                  eps: Double = 1e-5) -> Tensor {
+        if input.dtype.isReducedFloat {
+            // half types normalise in float32 and keep their dtype, whatever the parameters' dtype
+            return batchNorm(input.to(.float32), runningMean: runningMean, runningVar: runningVar, weight: weight?.to(.float32),
+                             bias: bias?.to(.float32), training: training, momentum: momentum, eps: eps).to(input.dtype)
+        }
         let c = input.rank >= 2 ? input.shape[1] : 0
         if training {
             let perChannel = input.rank >= 2 ? input.numel / Swift.max(c, 1) : (input.rank == 1 ? input.shape[0] : 1)
