@@ -1,3 +1,4 @@
+import Foundation
 import CTorchKernels
 import Testing
 import Torch
@@ -154,6 +155,46 @@ struct FusedKernelTests {
             let error = (got.to(.float64) - exact).abs()
             #expect((error - (scale * 1e-5 + exact.abs() * 0.0079)).max().item(Double.self) <= 0)
         }
+    }
+
+    /// bfloat16 elementwise kernels (AVX-512) against BFloat16(Float) of the float32
+    /// result: exact for arithmetic, rounding ties, NaN and infinities, masked tails and
+    /// broadcast scalars; transcendental ops within one bfloat16 step of it.
+    @Test(arguments: [5, 16, 37, 1000])
+    func bfloat16Elementwise(count: Int) {
+        let specials: [Float] = [.nan, .infinity, -.infinity, 0, -0.0, 1.00390625, 1.01171875, 3.0e38, -1e-40]
+        let g = Generator(seed: UInt64(count))
+        let av = (Array(specials.prefix(count)) + Tensor.randn([max(0, count - specials.count)], generator: g).toArray(Float.self))
+            .map { BFloat16($0) }
+        let bv = Tensor.randn([count], generator: g).toArray(Float.self).map { BFloat16($0 * 2) }
+        let a = Tensor(av, shape: [count]), b = Tensor(bv, shape: [count])
+        func bits(_ t: Tensor) -> [UInt16] { t.toArray(BFloat16.self).map(\.bitPattern) }
+        func expected(_ f: (Float, Float) -> Float) -> [UInt16] { zip(av, bv).map { BFloat16(f($0.float, $1.float)).bitPattern } }
+        #expect(bits(a + b) == expected { $0 + $1 })
+        #expect(bits(a - b) == expected { $0 - $1 })
+        #expect(bits(a * b) == expected { $0 * $1 })
+        #expect(bits(a / b) == expected { $0 / $1 })
+        #expect(bits(a * 3) == expected { x, _ in x * 3 })
+        #expect(bits(F.relu(a)) == expected { x, _ in x.isNaN ? x : max(x, 0) })
+        #expect(bits(-a) == expected { x, _ in -x })
+        #expect(bits(a.to(.float32).to(.bfloat16)) == av.map(\.bitPattern))
+        #expect(a.to(.float32).toArray(Float.self).map(\.bitPattern) == av.map { $0.float.bitPattern })
+        let wide = Tensor(av.map(\.float).map { $0 * 1.0001 }, shape: [count])
+        #expect(bits(wide.to(.bfloat16)) == av.map { BFloat16($0.float * 1.0001).bitPattern })
+        for (name, got, exact) in [("exp", a.exp(), av.map { Foundation.exp(Double($0.float)) }),
+                                   ("tanh", a.tanh(), av.map { Foundation.tanh(Double($0.float)) })] {
+            for (g, e) in zip(got.toArray(BFloat16.self), exact) {
+                #expect(g.float.isNaN == e.isNaN, "\(name)")
+                if !e.isNaN && e.isFinite { #expect(abs(Double(g.float) - e) <= abs(e) / 128 + 1e-38, "\(name)") }
+            }
+        }
+    }
+
+    /// neg flips the sign bit (PyTorch's -x): -0 for 0, on the vector path too.
+    @Test func negationOfZeroIsNegativeZero() {
+        let values: [Float] = [0, -0.0, 1, -2] + [Float](repeating: 3, count: 16)
+        let negated = (-Tensor(values, shape: [values.count])).toArray(Float.self)
+        #expect(negated.map(\.bitPattern) == values.map { (-$0).bitPattern })
     }
 
     @Test func gelu() {

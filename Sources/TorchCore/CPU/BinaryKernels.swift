@@ -7,29 +7,13 @@ import RealModule
 extension CPUBackend {
     /// out = op(a, b): `a` and `b` are already broadcast to out's shape and hold the compute dtype.
     func binary(_ op: BinaryOp, _ a: Tensor, _ b: Tensor, _ out: Tensor) throws(TorchError) {
-        if a.dtype == .float32, out.dtype == .float32, out.isContiguous, let kind = fastBinaryKind(op),
-           let sa = flatStride(a), let sb = flatStride(b) {
-            // flat operands need no loop plan (tiny ops are dominated by bookkeeping)
-            let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self), po = out.pointer(as: Float.self)
-            Threading.parallelFor(out.numel) { s, e in
-                st_binary_f32(kind, pa + s * sa, Int64(sa), pb + s * sb, Int64(sb), po + s, Int64(e - s))
-            }
-            return
-        }
-        if a.dtype == .float32, out.dtype == .float32, let kind = fastBinaryKind(op) {
-            // rows along which out is contiguous and each input contiguous or broadcast
-            // (a bias added to every row, a per-row scale) run the vector kernel
-            let plan = LoopPlan(shape: out.shape, strides: [out.strides, a.strides, b.strides])
-            let last = plan.shape.count - 1
-            let so = plan.strides[0][last], sa = plan.strides[1][last], sb = plan.strides[2][last]
-            if so == 1 && (sa == 0 || sa == 1) && (sb == 0 || sb == 1) {
-                let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self), po = out.pointer(as: Float.self)
-                Threading.parallelFor(plan.numel) { s, e in
-                    plan.forEachRow(from: s, to: e) { offs, n in
-                        st_binary_f32(kind, pa + offs[1], Int64(sa), pb + offs[2], Int64(sb), po + offs[0], Int64(n))
-                    }
-                }
-                return
+        if let kind = fastBinaryKind(op), a.dtype == out.dtype {
+            switch a.dtype {
+            case .float32:
+                if vectorBinary(Float.self, a, b, out, { st_binary_f32(kind, $0, Int64($1), $2, Int64($3), $4, Int64($5)) }) { return }
+            case .bfloat16 where kind != Int32(ST_GELU_BACKWARD.rawValue) && st_bf16_kernels_available() != 0:
+                if vectorBinary(UInt16.self, a, b, out, { _ = st_binary_bf16(kind, $0, Int64($1), $2, Int64($3), $4, Int64($5)) }) { return }
+            default: break
             }
         }
         switch a.dtype {
@@ -44,6 +28,28 @@ extension CPUBackend {
         case .uint8: try binaryInt(UInt8.self, op, a, b, out)
         case .bool: try binaryBool(op, a, b, out)
         }
+    }
+
+    /// Runs `kernel(a, strideA, b, strideB, out, count)` over flat operands, or row by row
+    /// where out is contiguous along its rows and each input contiguous or broadcast along
+    /// them (a bias added to every row); false for other layouts.
+    private func vectorBinary<T>(_: T.Type, _ a: Tensor, _ b: Tensor, _ out: Tensor,
+                                 _ kernel: (UnsafeMutablePointer<T>, Int, UnsafeMutablePointer<T>, Int, UnsafeMutablePointer<T>, Int) -> Void)
+    -> Bool {
+        let pa = a.pointer(as: T.self), pb = b.pointer(as: T.self), po = out.pointer(as: T.self)
+        if out.isContiguous, let sa = flatStride(a), let sb = flatStride(b) {
+            // flat operands need no loop plan (tiny ops are dominated by bookkeeping)
+            Threading.parallelFor(out.numel) { s, e in kernel(pa + s * sa, sa, pb + s * sb, sb, po + s, e - s) }
+            return true
+        }
+        let plan = LoopPlan(shape: out.shape, strides: [out.strides, a.strides, b.strides])
+        let last = plan.shape.count - 1
+        let so = plan.strides[0][last], sa = plan.strides[1][last], sb = plan.strides[2][last]
+        guard so == 1 && (sa == 0 || sa == 1) && (sb == 0 || sb == 1) else { return false }
+        Threading.parallelFor(plan.numel) { s, e in
+            plan.forEachRow(from: s, to: e) { offs, n in kernel(pa + offs[1], sa, pb + offs[2], sb, po + offs[0], n) }
+        }
+        return true
     }
 
     /// 1 for a contiguous operand, 0 for a single value broadcast everywhere, else nil.

@@ -1,3 +1,5 @@
+import CTorchKernels
+
 extension CPUBackend {
     func copy(_ src: Tensor, into dst: Tensor) {
         if src.dtype == dst.dtype {
@@ -8,6 +10,19 @@ extension CPUBackend {
             default: Elementwise.move(UInt64.self, src, dst)
             }
             return
+        }
+        if src.isContiguous, dst.isContiguous, st_bf16_kernels_available() != 0 {
+            let n = src.numel
+            if src.dtype == .bfloat16 && dst.dtype == .float32 {
+                let ps = src.pointer(as: UInt16.self), pd = dst.pointer(as: Float.self)
+                Threading.parallelFor(n) { s, e in _ = st_bf16_to_f32(ps + s, pd + s, Int64(e - s)) }
+                return
+            }
+            if src.dtype == .float32 && dst.dtype == .bfloat16 {
+                let ps = src.pointer(as: Float.self), pd = dst.pointer(as: UInt16.self)
+                Threading.parallelFor(n) { s, e in _ = st_f32_to_bf16(ps + s, pd + s, Int64(e - s)) }
+                return
+            }
         }
         switch src.dtype {
         case .float32: convert(Float.self, src, dst)

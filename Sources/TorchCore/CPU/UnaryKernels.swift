@@ -14,6 +14,12 @@ extension CPUBackend {
             }
             return
         }
+        if x.dtype == .bfloat16, out.dtype == .bfloat16, x.isContiguous, out.isContiguous, let kind = op.fastKernel,
+           kind != Int32(ST_GELU.rawValue), st_bf16_kernels_available() != 0 {
+            let px = x.pointer(as: UInt16.self), po = out.pointer(as: UInt16.self)
+            Threading.parallelFor(x.numel) { s, e in _ = st_unary_bf16(kind, px + s, po + s, Int64(e - s)) }
+            return
+        }
         switch x.dtype {
         case .float32: unaryFloat(Float.self, op, x, out)
         case .float64: unaryFloat(Double.self, op, x, out)
