@@ -248,7 +248,8 @@ Workloads: `tiny_add` (4-element add; `_grad` with inputs that require grad),
 ResNet: 32x64x32x32 -> 64 channels; forward, backward, gradients cleared),
 training steps (`mlp_step`: 784-256-256-10, batch 64, SGD momentum;
 `digits_cnn_step`: the digits CNN, batch 32, Adam; `resnet18_step`: ResNet-18 for
-32x32x3, batch 32, SGD momentum; `lstm_step`: LSTM 64->256 over 64 steps, batch
+32x32x3, batch 32, SGD momentum; `*_autocast`: the same steps with the forward pass
+and the loss under bfloat16 autocast; `lstm_step`: LSTM 64->256 over 64 steps, batch
 32, Adam; `gpt_step`: 4 pre-norm GELU layers, d_model 128, 4 heads, context 64,
 batch 16, AdamW), and `dataloader_mnist` (one epoch over 10,000 uint8 28x28
 images with random crop and normalisation, batch 64, shuffled, no workers).
