@@ -48,6 +48,26 @@ AVX512 static inline __m512 binary512(int kind, __m512 va, __m512 vb) {
     }
 }
 
+// The switch over the vectorised binary kinds, each instantiating LOOP(kind, sa, sb, a, b,
+// out, n) per operand layout (1: contiguous, 0: one broadcast value), so the loops
+// have constant kind and strides; unknown kinds run DEFAULT.
+#define ST_BINARY_DISPATCH(LOOP, DEFAULT)                                                   \
+    switch (kind) {                                                                          \
+    ST_BINARY_LAYOUTS(LOOP, ST_ADD)                                                          \
+    ST_BINARY_LAYOUTS(LOOP, ST_SUB)                                                          \
+    ST_BINARY_LAYOUTS(LOOP, ST_MUL)                                                          \
+    ST_BINARY_LAYOUTS(LOOP, ST_DIV)                                                          \
+    ST_BINARY_LAYOUTS(LOOP, ST_THRESHOLD_BACKWARD)                                           \
+    default: DEFAULT;                                                                        \
+    }
+#define ST_BINARY_LAYOUTS(LOOP, K)                                                           \
+    case K:                                                                                  \
+        if (sa && sb) LOOP(K, 1, 1, a, b, out, n);                                           \
+        else if (sa) LOOP(K, 1, 0, a, b, out, n);                                            \
+        else if (sb) LOOP(K, 0, 1, a, b, out, n);                                            \
+        else LOOP(K, 0, 0, a, b, out, n);                                                    \
+        break;
+
 AVX512 static inline __m512 unary512(int kind, __m512 x) {
     __m512 one = _mm512_set1_ps(1.0f);
     switch (kind) {

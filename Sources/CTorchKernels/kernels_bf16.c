@@ -41,24 +41,10 @@ ST_BF16_AVX512 __attribute__((always_inline)) static inline void binary_bf16_loo
     }
 }
 
-#define ST_BINARY_BF16_CASE(K)                                            \
-    case K:                                                               \
-        if (sa && sb) binary_bf16_loop(K, 1, 1, a, b, out, n);            \
-        else if (sa) binary_bf16_loop(K, 1, 0, a, b, out, n);             \
-        else if (sb) binary_bf16_loop(K, 0, 1, a, b, out, n);             \
-        else binary_bf16_loop(K, 0, 0, a, b, out, n);                     \
-        return 1;
-
 ST_BF16_AVX512 static int binary_bf16(int kind, const uint16_t *a, int64_t sa, const uint16_t *b, int64_t sb, uint16_t *out,
                                       int64_t n) {
-    switch (kind) {
-    ST_BINARY_BF16_CASE(ST_ADD)
-    ST_BINARY_BF16_CASE(ST_SUB)
-    ST_BINARY_BF16_CASE(ST_MUL)
-    ST_BINARY_BF16_CASE(ST_DIV)
-    ST_BINARY_BF16_CASE(ST_THRESHOLD_BACKWARD)
-    default: return 0;
-    }
+    ST_BINARY_DISPATCH(binary_bf16_loop, return 0)
+    return 1;
 }
 
 int st_binary_bf16(int kind, const uint16_t *a, int64_t sa, const uint16_t *b, int64_t sb, uint16_t *out, int64_t n) {

@@ -51,24 +51,9 @@ AVX512 __attribute__((always_inline)) static inline void binary_loop(int kind, i
     }
 }
 
-#define ST_BINARY_CASE(K)                                         \
-    case K:                                                       \
-        if (sa && sb) binary_loop(K, 1, 1, a, b, out, n);         \
-        else if (sa) binary_loop(K, 1, 0, a, b, out, n);          \
-        else if (sb) binary_loop(K, 0, 1, a, b, out, n);          \
-        else binary_loop(K, 0, 0, a, b, out, n);                  \
-        break;
-
 /// `sa`/`sb`: 1 for a contiguous operand, 0 for a broadcast scalar.
 AVX512 static void binary_avx512(int kind, const float *a, int64_t sa, const float *b, int64_t sb, float *out, int64_t n) {
-    switch (kind) {
-    ST_BINARY_CASE(ST_ADD)
-    ST_BINARY_CASE(ST_SUB)
-    ST_BINARY_CASE(ST_MUL)
-    ST_BINARY_CASE(ST_DIV)
-    ST_BINARY_CASE(ST_THRESHOLD_BACKWARD)
-    default: break;
-    }
+    ST_BINARY_DISPATCH(binary_loop, break)
 }
 
 void st_binary_f32(int kind, const float *a, int64_t sa, const float *b, int64_t sb, float *out, int64_t n) {
