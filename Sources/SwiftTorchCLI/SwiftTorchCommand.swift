@@ -40,6 +40,8 @@ struct Train: ParsableCommand {
     var workers: Int = 0
     @Flag(help: "Print the loss of every step (for comparing runs).")
     var logSteps = false
+    @Flag(help: "Mixed precision: the forward pass and the loss run under bfloat16 autocast (torch.autocast).")
+    var amp = false
 
     func validate() throws {
         guard DatasetKind(rawValue: dataset) != nil else { throw ValidationError("unknown dataset '\(dataset)'") }
@@ -80,8 +82,10 @@ struct Train: ParsableCommand {
             var seen = 0, correct = 0, lossSum = 0.0, step = 0
             for batch in loader {
                 let (x, y) = (batch[0], batch[1])
-                let logits = net(x)
-                let loss = F.crossEntropy(logits, y)
+                let (logits, loss) = withAutocast(enabled: amp) {
+                    let logits = net(x)
+                    return (logits, F.crossEntropy(logits, y))
+                }
                 opt.zeroGrad()
                 loss.backward()
                 opt.step()
