@@ -9,7 +9,6 @@
 typedef struct {
     int kind, has_bias;
     int dtype;  // dnnl_data_type_t of every tensor
-    int pad;
     st_conv2d_geometry g;
 } conv_key;
 

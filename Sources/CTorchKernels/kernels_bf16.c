@@ -30,11 +30,10 @@ ST_BF16_AVX512 static inline void store_bf16(uint16_t *p, __m512 x, __mmask16 m)
 
 ST_BF16_AVX512 __attribute__((always_inline)) static inline void binary_bf16_loop(int kind, int sa, int sb, const uint16_t *a,
                                                                                   const uint16_t *b, uint16_t *out, int64_t n) {
-    __m512 va1 = load_bf16(a, 1), vb1 = load_bf16(b, 1), one = _mm512_set1_ps(1.0f);
-    va1 = _mm512_set1_ps(_mm512_cvtss_f32(va1));
-    vb1 = _mm512_set1_ps(_mm512_cvtss_f32(vb1));
+    __m512 va1 = _mm512_set1_ps(_mm512_cvtss_f32(load_bf16(a, 1))), vb1 = _mm512_set1_ps(_mm512_cvtss_f32(load_bf16(b, 1)));
+    __m512 one = _mm512_set1_ps(1.0f);
     for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 m = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __mmask16 m = tail_mask(n - i);
         __m512 va = sa ? load_bf16(a + i, m) : va1, vb = sb ? load_bf16(b + i, m) : vb1;
         // masked-off lanes divide by 1, not by whatever the load left there
         store_bf16(out + i, binary512(kind, va, _mm512_mask_blend_ps(m, one, vb)), m);
@@ -55,7 +54,7 @@ int st_binary_bf16(int kind, const uint16_t *a, int64_t sa, const uint16_t *b, i
 ST_BF16_AVX512 __attribute__((always_inline)) static inline void unary_bf16_loop(int kind, const uint16_t *x, uint16_t *out,
                                                                                  int64_t n) {
     for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 m = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __mmask16 m = tail_mask(n - i);
         store_bf16(out + i, unary512(kind, load_bf16(x + i, m)), m);
     }
 }
@@ -83,14 +82,14 @@ int st_unary_bf16(int kind, const uint16_t *x, uint16_t *out, int64_t n) {
 
 ST_BF16_AVX512 static void widen(const uint16_t *x, float *out, int64_t n) {
     for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 m = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __mmask16 m = tail_mask(n - i);
         _mm512_mask_storeu_ps(out + i, m, load_bf16(x + i, m));
     }
 }
 
 ST_BF16_AVX512 static void narrow(const float *x, uint16_t *out, int64_t n) {
     for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 m = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __mmask16 m = tail_mask(n - i);
         store_bf16(out + i, _mm512_maskz_loadu_ps(m, x + i), m);
     }
 }

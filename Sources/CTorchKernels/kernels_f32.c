@@ -294,7 +294,7 @@ AVX512 static void adam_avx512(float *p, const float *g, float *m, float *v, flo
     const __m512 vwd = _mm512_set1_ps(wd), veps = _mm512_set1_ps(eps), bc2 = _mm512_set1_ps(bias_correction2_sqrt);
     const __m512 zero = _mm512_setzero_ps();
     for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 k = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __mmask16 k = tail_mask(n - i);
         __m512 grad = _mm512_maskz_loadu_ps(k, g + i);
         if (maximize) grad = _mm512_sub_ps(zero, grad);
         __m512 param = _mm512_maskz_loadu_ps(k, p + i);
@@ -350,7 +350,7 @@ AVX512 static void sgd_avx512(float *p, const float *g, float *buf, int64_t n, f
     const __m512 vlr = _mm512_set1_ps(lr), vm = _mm512_set1_ps(momentum), vd = _mm512_set1_ps(1.0f - dampening);
     const __m512 vwd = _mm512_set1_ps(wd), zero = _mm512_setzero_ps();
     for (int64_t i = 0; i < n; i += 16) {
-        __mmask16 k = n - i >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+        __mmask16 k = tail_mask(n - i);
         __m512 d = _mm512_maskz_loadu_ps(k, g + i);
         if (maximize) d = _mm512_sub_ps(zero, d);
         __m512 param = _mm512_maskz_loadu_ps(k, p + i);

@@ -26,8 +26,6 @@ AVX512 static inline __m512 erf512(__m512 a) {
     return _mm512_mul_ps(p, reciprocal512(q));
 }
 
-static inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1); }
-
 AVX512 static inline __m512 gelu512(__m512 v) {
     __m512 cdf = _mm512_mul_ps(_mm512_set1_ps(0.5f),
                                _mm512_add_ps(_mm512_set1_ps(1.0f), erf512(_mm512_mul_ps(v, _mm512_set1_ps(0.70710678118654752f)))));

@@ -28,6 +28,9 @@ AVX512 static inline __m512 exp512(__m512 x) {
 
 // 1/d to about 1 ulp: the 14-bit estimate refined by one Newton step (a division
 // costs several times more on this hardware).
+// Lanes of a 16-lane step with `left` elements still to go.
+static inline __mmask16 tail_mask(int64_t left) { return left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1); }
+
 AVX512 static inline __m512 reciprocal512(__m512 d) {
     __m512 r = _mm512_rcp14_ps(d);
     return _mm512_mul_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(2.0f)));

@@ -44,6 +44,8 @@ typedef enum {
     ST_SQRT = 6, ST_ABS = 7, ST_RECIPROCAL = 8, ST_SQUARE = 9, ST_RSQRT = 10, ST_GELU = 11
 } st_unary_kind;
 /// Returns 0 when the kind has no fast kernel (the caller then uses its generic loop).
+int st_unary_f32(int kind, const float *x, float *out, int64_t n);
+
 /// bfloat16 (as uint16 bits) versions of st_binary_f32 / st_unary_f32, computing in
 /// float32 and rounding to nearest even; 0 where the CPU lacks AVX-512 (BW, VL) or the
 /// kind has no vector step (the caller then runs its own loop).
@@ -53,8 +55,6 @@ int st_unary_bf16(int kind, const uint16_t *x, uint16_t *out, int64_t n);
 /// Contiguous conversions between bfloat16 and float32; 0 without AVX-512.
 int st_bf16_to_f32(const uint16_t *x, float *out, int64_t n);
 int st_f32_to_bf16(const float *x, uint16_t *out, int64_t n);
-
-int st_unary_f32(int kind, const float *x, float *out, int64_t n);
 
 /// Sum of n contiguous floats, accumulated in float vectors per block and in double across blocks.
 double st_sum_f32(const float *x, int64_t n);
